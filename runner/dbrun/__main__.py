@@ -1,0 +1,3 @@
+from dbrun.cli import main
+
+main()

@@ -1,0 +1,256 @@
+"""The commands as functions: each a straight line source -> plan -> execute -> checks.
+
+cli.py parses options and renders what these return; tests call them directly too.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Iterator
+
+import psycopg
+
+from dbrun import history, source
+from dbrun.checks import CheckResult, run_checks
+from dbrun.config import Settings
+from dbrun.connection import Target, connect, resolve_target
+from dbrun.errors import ConfigError, Problem, ProblemsFound
+from dbrun.execute import Executor, Listener, RunResult
+from dbrun.plan import Plan, integrity_problems, plan_down, plan_up
+
+Conn = psycopg.Connection[Any]
+
+
+@dataclass
+class RunOutcome:
+    target: Target
+    plan: Plan
+    result: RunResult | None
+    pre_checks: list[CheckResult] = field(default_factory=list)
+    post_checks: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def checks_failed(self) -> bool:
+        return any(not c.passed for c in self.pre_checks + self.post_checks)
+
+
+@contextmanager
+def _session(settings: Settings) -> Iterator[tuple[Target, Conn]]:
+    target = resolve_target(settings)
+    conn = connect(target.url)
+    try:
+        yield target, conn
+    finally:
+        conn.close()
+
+
+def load(settings: Settings) -> source.Repository:
+    return source.load_repository(settings.root, settings.template_vars)
+
+
+def up(settings: Settings, to: str | None = None, listener: Listener | None = None,
+       on_plan: Callable[[Plan], None] | None = None) -> RunOutcome:
+    repository = load(settings)
+    with _session(settings) as (target, conn), history.advisory_lock(conn, settings.lock_wait_s):
+        history.ensure_bookkeeping(conn)
+        plan = plan_up(repository, history.read_state(conn), to)
+        if on_plan:
+            on_plan(plan)
+        outcome = RunOutcome(target, plan, None)
+        outcome.pre_checks = run_checks(conn, repository.pre_checks) if not plan.empty else []
+        if outcome.checks_failed:
+            return outcome
+        outcome.result = Executor(conn, settings, listener).run(plan)
+        outcome.post_checks = run_checks(conn, repository.post_checks, include_builtin=True)
+        return outcome
+
+
+def down(settings: Settings, *, to: str | None = None, steps: int | None = None, everything: bool = False,
+         listener: Listener | None = None, on_plan: Callable[[Plan], None] | None = None) -> RunOutcome:
+    repository = load(settings)
+    with _session(settings) as (target, conn), history.advisory_lock(conn, settings.lock_wait_s):
+        state = history.read_state(conn)
+        plan = plan_down(repository, state, to=to, steps=steps, everything=everything)
+        if on_plan:
+            on_plan(plan)
+        outcome = RunOutcome(target, plan, None)
+        if plan.empty:
+            return outcome
+        outcome.result = Executor(conn, settings, listener).run(plan)
+        return outcome
+
+
+def verify(settings: Settings) -> tuple[Target, list[CheckResult]]:
+    repository = load(settings)
+    with _session(settings) as (target, conn):
+        return target, run_checks(conn, repository.post_checks, include_builtin=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# status and health
+
+
+@dataclass
+class MigrationStatus:
+    version: str
+    name: str
+    state: str  # applied | pending | partial | changed | missing
+    applied_at: datetime | None = None
+    duration_ms: int | None = None
+    path: str | None = None
+
+
+@dataclass
+class StatusReport:
+    target: Target
+    migrations: list[MigrationStatus]
+    repeatables: dict[str, str]  # path -> applied | changed | pending
+    problems: list[Problem]
+    bookkeeping: bool
+    last_failure: dict[str, Any] | None
+    lock_holder: str | None
+
+    def count(self, state: str) -> int:
+        return sum(1 for m in self.migrations if m.state == state)
+
+    @property
+    def schema_version(self) -> str | None:
+        return max((m.version for m in self.migrations if m.state in ("applied", "changed")), default=None)
+
+    @property
+    def last_migration_at(self) -> datetime | None:
+        return max((m.applied_at for m in self.migrations if m.applied_at), default=None)
+
+    @property
+    def health(self) -> str:
+        if self.count("partial") or self.problems:
+            return "failed" if self.count("partial") else "inconsistent"
+        if self.count("pending") or any(v != "applied" for v in self.repeatables.values()):
+            return "pending"
+        return "ok"
+
+
+def status(settings: Settings) -> StatusReport:
+    repository = load(settings)
+    with _session(settings) as (target, conn):
+        state = history.read_state(conn)
+        holder = history.lock_holder(conn)
+    on_disk = repository.by_version()
+    rows: list[MigrationStatus] = []
+    for migration in repository.migrations:
+        applied = state.applied.get(migration.version)
+        if applied is None:
+            rows.append(MigrationStatus(migration.version, migration.name, "pending", path=str(migration.up.file.rel)))
+            continue
+        label = applied.status if applied.status == "partial" else (
+            "changed" if applied.checksum != migration.checksum else "applied")
+        rows.append(MigrationStatus(migration.version, migration.name, label, applied.applied_at,
+                                    applied.duration_ms, str(migration.up.file.rel)))
+    for version, applied in state.applied.items():
+        if version not in on_disk:
+            rows.append(MigrationStatus(version, applied.name, "missing", applied.applied_at, applied.duration_ms))
+    rows.sort(key=lambda r: r.version)
+    repeatables = {r.key: ("pending" if r.key not in state.repeatables else
+                           "applied" if state.repeatables[r.key] == r.file.checksum else "changed")
+                   for r in repository.repeatables}
+    return StatusReport(target, rows, repeatables, integrity_problems(repository, state, "up"), state.exists,
+                        state.last_failure, holder.describe() if holder else None)
+
+
+# ---------------------------------------------------------------------------------------------
+# repair, new, render
+
+
+@dataclass
+class RepairOutcome:
+    version: str
+    name: str
+    action: str  # marked | forgotten
+
+
+def repair(settings: Settings, version: str, forget: bool = False) -> RepairOutcome:
+    """Resolve a non-transactional migration that stopped part-way, after a human finished (or undid) it."""
+    repository = load(settings)
+    with _session(settings) as (_target, conn), history.advisory_lock(conn, settings.lock_wait_s):
+        state = history.read_state(conn)
+        applied = state.applied.get(version) or next(
+            (m for m in state.applied.values() if m.name == version), None)
+        if applied is None:
+            raise ProblemsFound("nothing to repair", [Problem(
+                "REPAIR", f"{version} has no record in this database", hint="see `dbrun status`")])
+        migration = repository.find(applied.version)
+        if not forget and applied.status != "partial":
+            raise ProblemsFound("nothing to repair", [Problem(
+                "REPAIR", f"{applied.name} is fully applied; repair only resolves a partial migration",
+                hint="use --forget to remove the record of a migration undone by hand")])
+        if not forget:
+            if migration is None:
+                raise ProblemsFound("cannot repair", [Problem("REPAIR", f"{applied.name} is missing on disk")])
+            from dbrun.catalog import invalid_indexes
+
+            invalid = invalid_indexes(conn)
+            if invalid:
+                raise ProblemsFound("cannot mark as applied", [Problem(
+                    "REPAIR-INVALID-INDEX", f"INVALID index(es) remain: {', '.join(invalid)}",
+                    hint="drop or rebuild them (DROP INDEX CONCURRENTLY / REINDEX INDEX CONCURRENTLY) first")])
+        run_id = __import__("uuid").uuid4().hex
+        with conn.transaction():
+            if forget:
+                history.unmark(conn, applied.version)
+            else:
+                assert migration is not None
+                history.mark_applied(conn, version=migration.version, name=migration.name,
+                                     migration_hash=migration.bookkeeping().hash, checksum=migration.checksum,
+                                     transactional=False, duration_ms=None, run_id=run_id)
+            history.write_log(conn, history.LogEntry(
+                run_id=run_id, operation="repair", status="forgotten" if forget else "marked",
+                started_at=datetime.now(UTC), version=applied.version, name=applied.name,
+                checksum=migration.checksum if migration else None))
+        return RepairOutcome(applied.version, applied.name, "forgotten" if forget else "marked")
+
+
+NEW_TEMPLATE_UP = "new_up.sql.j2"
+NEW_TEMPLATE_DOWN = "new_down.sql.j2"
+
+
+def new_migration(settings: Settings, slug: str, transactional: bool = True) -> tuple[Path, Path]:
+    import jinja2
+
+    if not source.SLUG.match(slug):
+        raise ConfigError(f"slug {slug!r} is not lowercase snake_case", hint="e.g. `dbrun new add_users_email`")
+    up_dir, down_dir = settings.root / source.UP_DIR, settings.root / source.DOWN_DIR
+    existing = [p.name[:12] for d in (up_dir, down_dir) if d.is_dir() for p in d.iterdir() if p.name[:12].isdigit()]
+    version = source.next_version(existing)
+    env = jinja2.Environment(loader=jinja2.PackageLoader("dbrun", "templates"), undefined=jinja2.StrictUndefined,
+                             keep_trailing_newline=True, autoescape=False)
+    context = {"slug": slug, "version": version, "transactional": transactional,
+               "created": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "author": socket.gethostname()}
+    up_dir.mkdir(parents=True, exist_ok=True)
+    down_dir.mkdir(parents=True, exist_ok=True)
+    up_path, down_path = up_dir / f"{version}_{slug}.sql", down_dir / f"{version}_{slug}.sql"
+    for path, template in ((up_path, NEW_TEMPLATE_UP), (down_path, NEW_TEMPLATE_DOWN)):
+        if path.exists():
+            raise ConfigError(f"{path} already exists", hint="pick another slug")
+        path.write_text(env.get_template(template).render(**context), encoding="utf-8")
+    return up_path, down_path
+
+
+def render(settings: Settings, path: Path) -> str:
+    absolute = path if path.is_absolute() else (Path.cwd() / path)
+    if not absolute.exists():
+        absolute = settings.root / path
+    absolute = absolute.resolve()
+    if not absolute.is_file():
+        raise ConfigError(f"{path}: no such file", hint="give a file under policies/ or views/")
+    try:
+        absolute.relative_to(settings.root)
+    except ValueError as exc:
+        raise ConfigError(f"{path} is outside the repository {settings.root}") from exc
+    if absolute.name.endswith(".j2"):
+        return source.render_template(settings.root, absolute, settings.template_vars)
+    return absolute.read_text(encoding="utf-8")

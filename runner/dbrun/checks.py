@@ -1,0 +1,69 @@
+"""Pre-flight checks and schema invariants: each a query whose rows are violations.
+
+Built-in checks guard what the runner itself must never accept (INVALID indexes); the
+repository's own live in sql/checks/pre and sql/checks/post. Each runs in a read-only
+transaction, so a check can never change the database it inspects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from dbrun.source import Check, SqlFile
+
+Conn = psycopg.Connection[Any]
+
+BUILTIN_POST_CHECKS = {
+    "builtin_no_invalid_indexes": """
+        SELECT format('%I.%I', n.nspname, c.relname) AS index_name,
+               'INVALID index (a failed CREATE INDEX CONCURRENTLY?)' AS problem
+        FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE NOT i.indisvalid
+    """,
+}
+
+
+@dataclass
+class CheckResult:
+    name: str
+    path: Path | None
+    columns: list[str] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    error: str | None = None
+    sqlstate: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and not self.rows
+
+
+def builtin_checks() -> list[Check]:
+    return [Check("post", SqlFile(Path(f"<builtin>/{name}.sql"), Path(f"<builtin>/{name}.sql"), sql, ""))
+            for name, sql in BUILTIN_POST_CHECKS.items()]
+
+
+def run_check(conn: Conn, check: Check, timeout_ms: int = 60_000) -> CheckResult:
+    result = CheckResult(check.name, check.file.rel)
+    try:
+        with conn.transaction():
+            conn.execute("SET TRANSACTION READ ONLY")
+            conn.execute("SELECT set_config('statement_timeout', %s, true)", (f"{timeout_ms}ms",))
+            cursor = conn.execute(check.file.text.encode())
+            if cursor.description is None:
+                result.error = "the check is not a query (it returned no rows description)"
+                return result
+            result.columns = [c.name for c in cursor.description]
+            result.rows = [tuple(row) for row in cursor.fetchmany(1000)]
+    except psycopg.Error as exc:
+        result.error = (exc.diag.message_primary or str(exc)).strip()
+        result.sqlstate = exc.sqlstate
+    return result
+
+
+def run_checks(conn: Conn, checks: list[Check], include_builtin: bool = False) -> list[CheckResult]:
+    selected = (builtin_checks() if include_builtin else []) + checks
+    return [run_check(conn, check) for check in selected]

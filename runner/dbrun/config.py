@@ -1,0 +1,121 @@
+"""Settings from flags, the environment (DATABASE_URL, DBRUN_*) and [tool.dbrun] in pyproject.toml.
+
+Precedence: command-line flag > environment > pyproject.toml > built-in default.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dbrun.errors import ConfigError
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h)?\s*$")
+_UNIT_MS = {"ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, None: 1000}
+
+
+def parse_duration_ms(value: str | int | float, what: str) -> int:
+    """Read '5s', '250ms', '15min', '2h' or a bare number of seconds into milliseconds."""
+    if isinstance(value, int | float):
+        return int(value * 1000)
+    match = _DURATION.match(value)
+    if not match:
+        raise ConfigError(
+            f"{what}: cannot read duration {value!r}",
+            hint="write a number with a unit: 250ms, 5s, 15min, 2h (0 disables the limit)",
+        )
+    number, unit = match.groups()
+    return int(float(number) * _UNIT_MS[unit])
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path
+    database_url: str | None = None
+    lock_timeout_ms: int = 5_000
+    statement_timeout_ms: int = 15 * 60_000
+    lock_retries: int = 3
+    lock_retry_backoff_ms: int = 1_000
+    lock_wait_s: float = 60.0
+    frozen_tables: tuple[str, ...] = ()
+    template_vars: dict[str, Any] = field(default_factory=dict)
+    local_dir: Path | None = None
+    application_name: str = "dbrun"
+
+    @property
+    def cluster_dir(self) -> Path:
+        return self.local_dir or self.root / ".dbrun"
+
+
+def _pyproject_section(root: Path) -> dict[str, Any]:
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}", hint="fix the file or remove [tool.dbrun]") from exc
+    section = data.get("tool", {}).get("dbrun", {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [tool.dbrun] must be a table")
+    return section
+
+
+_KNOWN_KEYS = {
+    "lock_timeout",
+    "statement_timeout",
+    "lock_retries",
+    "lock_retry_backoff",
+    "lock_wait",
+    "frozen_tables",
+    "template_vars",
+    "local_dir",
+}
+
+
+def load_settings(
+    root: Path | None = None,
+    database_url: str | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Settings:
+    """Build the settings for one command; `overrides` are command-line values (None = not given)."""
+    root = (root or Path(os.environ.get("DBRUN_ROOT", "."))).resolve()
+    if not root.is_dir():
+        raise ConfigError(f"repository root {root} is not a folder", hint="pass --root PATH to the checkout")
+    section = _pyproject_section(root)
+    unknown = sorted(set(section) - _KNOWN_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{root / 'pyproject.toml'}: unknown key(s) in [tool.dbrun]: {', '.join(unknown)}",
+            hint=f"known keys: {', '.join(sorted(_KNOWN_KEYS))}",
+        )
+    merged: dict[str, Any] = dict(section)
+    for key in ("lock_timeout", "statement_timeout", "lock_retries", "lock_wait"):
+        env = os.environ.get(f"DBRUN_{key.upper()}")
+        if env is not None:
+            merged[key] = env
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            merged[key] = value
+
+    url = database_url or os.environ.get("DATABASE_URL") or None
+    local_dir = merged.get("local_dir")
+    try:
+        return Settings(
+            root=root,
+            database_url=url,
+            lock_timeout_ms=parse_duration_ms(merged.get("lock_timeout", "5s"), "lock_timeout"),
+            statement_timeout_ms=parse_duration_ms(merged.get("statement_timeout", "15min"), "statement_timeout"),
+            lock_retries=int(merged.get("lock_retries", 3)),
+            lock_retry_backoff_ms=parse_duration_ms(merged.get("lock_retry_backoff", "1s"), "lock_retry_backoff"),
+            lock_wait_s=parse_duration_ms(merged.get("lock_wait", 60), "lock_wait") / 1000,
+            frozen_tables=tuple(merged.get("frozen_tables", ())),
+            template_vars=dict(merged.get("template_vars", {})),
+            local_dir=(root / local_dir) if local_dir else None,
+        )
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"invalid [tool.dbrun] setting: {exc}") from exc

@@ -1,0 +1,92 @@
+"""The errors dbrun expects, each carrying the exit code the CLI maps it to.
+
+Exit codes (DESIGN.md): 0 success, 1 checks or lint found problems, 2 usage or configuration
+error, 3 a migration failed, 4 lock not acquired.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+EXIT_MIGRATION_FAILED = 3
+EXIT_LOCK = 4
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the repository or the history, with where it is and how to fix it."""
+
+    code: str
+    message: str
+    path: Path | None = None
+    line: int | None = None
+    hint: str | None = None
+
+    def location(self) -> str:
+        if self.path is None:
+            return ""
+        return f"{self.path}:{self.line}" if self.line else str(self.path)
+
+
+class DbrunError(Exception):
+    """Base of every expected failure: the CLI prints it without a traceback."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class ConfigError(DbrunError):
+    exit_code = EXIT_USAGE
+
+
+class ConnectionFailed(DbrunError):
+    exit_code = EXIT_USAGE
+
+
+class LocalClusterError(DbrunError):
+    exit_code = EXIT_USAGE
+
+
+class ProblemsFound(DbrunError):
+    """Pre-checks refused the run: nothing was applied."""
+
+    exit_code = EXIT_PROBLEMS
+
+    def __init__(self, message: str, problems: list[Problem]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+class LockNotAcquired(DbrunError):
+    exit_code = EXIT_LOCK
+
+
+@dataclass
+class StatementError:
+    """Where and why PostgreSQL refused a statement of a migration file."""
+
+    path: Path
+    line: int
+    sqlstate: str | None
+    message: str
+    detail: str | None = None
+    hint: str | None = None
+    context: str | None = None
+    excerpt: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class MigrationFailed(DbrunError):
+    exit_code = EXIT_MIGRATION_FAILED
+
+    def __init__(self, message: str, error: StatementError, hint: str | None = None) -> None:
+        super().__init__(message, hint or error.hint)
+        self.error = error

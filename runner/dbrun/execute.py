@@ -1,0 +1,445 @@
+"""Apply a plan: one transaction per migration, its SQL and its records committed together.
+
+Transactional files go to the server whole, as one parameter-less execute: no client-side
+splitting, so `$$` bodies and DO blocks stay intact. Non-transactional files run statement by
+statement in autocommit, recording each completed statement so a re-run resumes.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import errors as pg_errors
+
+from dbrun import catalog, history
+from dbrun.config import Settings
+from dbrun.errors import MigrationFailed, StatementError
+from dbrun.plan import Plan, Step
+from dbrun.source import Repeatable, Script, Statement, line_of_offset, split_statements
+
+Conn = psycopg.Connection[Any]
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+@dataclass
+class StatementResult:
+    command: str
+    rows: int | None
+
+
+@dataclass
+class ScriptOutcome:
+    results: list[StatementResult] = field(default_factory=list)
+
+    @property
+    def statements(self) -> int:
+        return len(self.results)
+
+    @property
+    def rows(self) -> int:
+        return sum(r.rows or 0 for r in self.results)
+
+
+class ScriptError(Exception):
+    """A statement of a script failed; `index` is its position among the script's statements."""
+
+    def __init__(self, error: psycopg.Error, index: int, completed: ScriptOutcome) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.index = index
+        self.completed = completed
+
+
+class _ResultCapturingCursor(psycopg.Cursor[Any]):
+    """Keeps every result of a multi-statement execute, including those before a failure.
+
+    psycopg raises on the first failed result and drops the others; we need them to count the
+    statements and rows that ran, and to know which statement failed.
+    """
+
+    captured: list[Any]
+
+    def _check_results(self, results: list[Any]) -> None:
+        self.captured = list(results)
+        super()._check_results(results)
+
+
+def _outcome(results: list[Any]) -> ScriptOutcome:
+    from psycopg.pq import ExecStatus
+
+    outcome = ScriptOutcome()
+    for result in results:
+        if result.status == ExecStatus.FATAL_ERROR:
+            break
+        if result.status == ExecStatus.EMPTY_QUERY:
+            continue
+        command = (result.command_status or b"").decode(errors="replace")
+        outcome.results.append(StatementResult(command, result.command_tuples))
+    return outcome
+
+
+def run_script(conn: Conn, text: str) -> ScriptOutcome:
+    """Send `text` as one simple-protocol query; report per-statement command tags and row counts."""
+    cursor = _ResultCapturingCursor(conn)
+    cursor.captured = []
+    try:
+        cursor.execute(text.encode())  # bytes, no params: sent verbatim, '%' is not a placeholder
+    except psycopg.Error as exc:
+        completed = _outcome(cursor.captured)
+        raise ScriptError(exc, completed.statements, completed) from exc
+    finally:
+        cursor.close()
+    return _outcome(cursor.captured)
+
+
+# ---------------------------------------------------------------------------------------------
+# error reporting
+
+
+def statement_error(path: Path, text: str, exc: ScriptError | psycopg.Error,
+                    statements: list[Statement] | None = None, offset_line: int = 0) -> StatementError:
+    """File, line, SQLSTATE, message, detail and hint of a failed statement.
+
+    `text` is the SQL that was sent; `offset_line` the number of file lines before it (a
+    non-transactional file sends one statement at a time).
+    """
+    error = exc.error if isinstance(exc, ScriptError) else exc
+    diag = error.diag
+    statements = statements if statements is not None else split_statements(text)
+    index = exc.index if isinstance(exc, ScriptError) else 0
+    statement = statements[min(index, len(statements) - 1)] if statements else None
+    if diag.statement_position:
+        line = line_of_offset(text, int(diag.statement_position) - 1)
+    elif statement is not None:
+        line = _line_inside_body(statement, diag.context) or statement.line
+    else:
+        line = 1
+    return StatementError(
+        path=path, line=line + offset_line, sqlstate=diag.sqlstate,
+        message=(diag.message_primary or str(error)).strip(), detail=diag.message_detail,
+        hint=diag.message_hint, context=diag.context, excerpt=statement.excerpt() if statement else "",
+    )
+
+
+_BODY_LINE = re.compile(r"(?:inline_code_block|function [^ ]+) line (\d+)")
+
+
+def _line_inside_body(statement: Statement, context: str | None) -> int | None:
+    """For errors inside a DO block or function body: the file line of the failing body line."""
+    if not context:
+        return None
+    match = _BODY_LINE.search(context)
+    body_start = statement.text.find("$")
+    if not match or body_start < 0:
+        return None
+    return statement.line + statement.text.count("\n", 0, body_start) + int(match.group(1)) - 1
+
+
+# ---------------------------------------------------------------------------------------------
+# events
+
+
+@dataclass
+class Event:
+    """One thing that happened in a run, for progress display and JSON log lines."""
+
+    event: str  # migration | repeatable | retry | statement | note
+    status: str
+    run_id: str
+    version: str | None = None
+    name: str | None = None
+    direction: str | None = None
+    duration_ms: int | None = None
+    statements: int | None = None
+    rows: int | None = None
+    relations: list[str] | None = None
+    checksum: str | None = None
+    message: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass
+class MigrationResult:
+    version: str
+    name: str
+    direction: str
+    status: str  # applied | rolled back | repeatable
+    duration_ms: int
+    statements: int
+    rows: int
+    relations: list[str]
+    checksum: str
+    skipped_statements: int = 0
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    direction: str
+    migrations: list[MigrationResult] = field(default_factory=list)
+    repeatables: list[MigrationResult] = field(default_factory=list)
+
+
+Listener = Callable[[Event], None]
+
+
+def _ms_since(start: float) -> int:
+    return int((time.monotonic() - start) * 1000)
+
+
+class Executor:
+    """Runs a plan on one connection that already holds the migration lock."""
+
+    def __init__(self, conn: Conn, settings: Settings, listener: Listener | None = None,
+                 run_id: str | None = None) -> None:
+        self.conn = conn
+        self.settings = settings
+        self.listener = listener or (lambda event: None)
+        self.run_id = run_id or str(uuid.uuid4())
+
+    def run(self, plan: Plan) -> RunResult:
+        result = RunResult(self.run_id, plan.direction)
+        for step in plan.steps:
+            if step.script.directives.transactional:
+                result.migrations.append(self._transactional(step))
+            else:
+                result.migrations.append(self._non_transactional(step))
+        if plan.repeatables:
+            result.repeatables = self._repeatables(plan.repeatables)
+        return result
+
+    # -- limits --------------------------------------------------------------------------
+
+    def _limits(self, script: Script | None) -> tuple[int, int]:
+        directives = script.directives if script else None
+        lock = directives.lock_timeout_ms if directives and directives.lock_timeout_ms is not None else None
+        stmt = directives.statement_timeout_ms if directives and directives.statement_timeout_ms is not None else None
+        return (lock if lock is not None else self.settings.lock_timeout_ms,
+                stmt if stmt is not None else self.settings.statement_timeout_ms)
+
+    def _set_limits(self, script: Script | None, local: bool) -> None:
+        lock_ms, statement_ms = self._limits(script)
+        self.conn.execute("SELECT set_config('lock_timeout', %s, %s), set_config('statement_timeout', %s, %s)",
+                          (f"{lock_ms}ms", local, f"{statement_ms}ms", local))
+
+    def _with_lock_retries(self, what: str, step: Step | None, attempt_fn: Callable[[], Any]) -> Any:
+        """Run `attempt_fn`; on lock_timeout (55P03) retry with exponential backoff, a bounded number of times."""
+        attempt = 0
+        while True:
+            try:
+                return attempt_fn()
+            except ScriptError as exc:
+                if exc.error.sqlstate != LOCK_NOT_AVAILABLE or attempt >= self.settings.lock_retries:
+                    raise
+                attempt += 1
+                delay_ms = self.settings.lock_retry_backoff_ms * 2 ** (attempt - 1)
+                self.listener(Event(
+                    "retry", "waiting", self.run_id, step.migration.version if step else None,
+                    step.migration.name if step else what, step.direction if step else None,
+                    message=f"lock not available ({exc.error.diag.message_primary}); retry {attempt} of "
+                            f"{self.settings.lock_retries} in {delay_ms} ms"))
+                time.sleep(delay_ms / 1000)
+
+    # -- transactional ---------------------------------------------------------------------
+
+    def _transactional(self, step: Step) -> MigrationResult:
+        script, migration = step.script, step.migration
+        started_at = datetime.now(UTC)
+        start = time.monotonic()
+
+        def attempt() -> tuple[ScriptOutcome, list[str]]:
+            with self.conn.transaction():
+                self._set_limits(script, local=True)
+                outcome = run_script(self.conn, script.file.text)
+                relations = catalog.relations_locked_by_this_session(self.conn)
+                self._record(step, outcome, relations, started_at, _ms_since(start))
+            return outcome, relations
+
+        try:
+            outcome, relations = self._with_lock_retries(migration.name, step, attempt)
+        except ScriptError as exc:
+            self._fail(step, exc, started_at, start)
+        return self._finished(step, outcome, relations, start)
+
+    def _record(self, step: Step, outcome: ScriptOutcome, relations: list[str], started_at: datetime,
+                duration_ms: int) -> None:
+        migration = step.migration
+        if step.direction == "up":
+            history.mark_applied(self.conn, version=migration.version, name=migration.name,
+                                 migration_hash=migration.bookkeeping().hash, checksum=migration.checksum,
+                                 transactional=step.script.directives.transactional,
+                                 duration_ms=duration_ms, run_id=self.run_id)
+        else:
+            history.unmark(self.conn, migration.version)
+            history.clear_repeatables(self.conn)
+        history.write_log(self.conn, history.LogEntry(
+            run_id=self.run_id, operation="apply" if step.direction == "up" else "rollback", status="ok",
+            started_at=started_at, direction=step.direction, version=migration.version, name=migration.name,
+            migration_hash=migration.bookkeeping().hash, checksum=step.script.file.checksum,
+            duration_ms=duration_ms, statements=outcome.statements, rows_affected=outcome.rows, relations=relations))
+
+    def _finished(self, step: Step, outcome: ScriptOutcome, relations: list[str], start: float,
+                  skipped: int = 0) -> MigrationResult:
+        result = MigrationResult(
+            step.migration.version, step.migration.name, step.direction,
+            "applied" if step.direction == "up" else "rolled back", _ms_since(start), outcome.statements,
+            outcome.rows, relations, step.script.file.checksum, skipped)
+        self.listener(Event("migration", "ok", self.run_id, result.version, result.name, result.direction,
+                            result.duration_ms, result.statements, result.rows, result.relations, result.checksum))
+        return result
+
+    def _fail(self, step: Step, exc: ScriptError, started_at: datetime, start: float,
+              statement: Statement | None = None, hint: str | None = None) -> None:
+        script, migration = step.script, step.migration
+        if statement is None:
+            error = statement_error(script.file.rel, script.file.text, exc)
+        else:
+            error = statement_error(script.file.rel, statement.text, exc, [Statement(0, statement.text, 1)],
+                                    offset_line=statement.line - 1)
+        if error.sqlstate == LOCK_NOT_AVAILABLE:
+            hint = hint or (f"gave up after {self.settings.lock_retries} retries: another session holds a lock this "
+                            "migration needs; find it in pg_locks/pg_stat_activity, or run at a quieter time")
+        self._log_failure(step, error, started_at, start)
+        self.listener(Event("migration", "failed", self.run_id, migration.version, migration.name, step.direction,
+                            _ms_since(start), message=f"{error.sqlstate}: {error.message}"))
+        raise MigrationFailed(f"{migration.name} ({step.direction}) failed", error, hint) from exc.error
+
+    def _log_failure(self, step: Step, error: StatementError, started_at: datetime, start: float) -> None:
+        try:
+            with self.conn.transaction():
+                history.write_log(self.conn, history.LogEntry(
+                    run_id=self.run_id, operation="apply" if step.direction == "up" else "rollback",
+                    status="failed", started_at=started_at, direction=step.direction,
+                    version=step.migration.version, name=step.migration.name,
+                    migration_hash=step.migration.bookkeeping().hash, checksum=step.script.file.checksum,
+                    duration_ms=_ms_since(start), sqlstate=error.sqlstate,
+                    error=f"{error.path}:{error.line}: {error.message}"))
+        except psycopg.Error:
+            # The failure itself is reported to the user; a lost log row must not hide it.
+            pass
+
+    # -- non-transactional -----------------------------------------------------------------
+
+    def _non_transactional(self, step: Step) -> MigrationResult:
+        script, migration = step.script, step.migration
+        statements = script.statements()
+        started_at = datetime.now(UTC)
+        start = time.monotonic()
+        done = self._progress(migration.version) if step.resume else {}
+        invalid_before = set(catalog.invalid_indexes(self.conn))
+        if step.direction == "up":
+            with self.conn.transaction():
+                history.mark_partial(self.conn, version=migration.version, name=migration.name,
+                                     migration_hash=migration.bookkeeping().hash, checksum=migration.checksum,
+                                     run_id=self.run_id)
+        outcome, skipped = ScriptOutcome(), 0
+        self._set_limits(script, local=False)
+        try:
+            for statement in statements:
+                # Skip only an unbroken prefix of statements completed earlier and unchanged since:
+                # once one statement re-runs, everything after it must run again too.
+                if skipped == statement.index and done.get(statement.index) == statement.checksum:
+                    skipped += 1
+                    continue
+                self._statement(step, statement, outcome, started_at, start, invalid_before)
+        finally:
+            self.conn.execute("RESET lock_timeout; RESET statement_timeout")
+        self._refuse_invalid_indexes(step, invalid_before, started_at, start)
+        with self.conn.transaction():
+            relations: list[str] = []
+            self._record(step, outcome, relations, started_at, _ms_since(start))
+        return self._finished(step, outcome, relations, start, skipped)
+
+    def _progress(self, version: str) -> dict[int, str]:
+        return history.read_state(self.conn).progress.get(version, {})
+
+    def _statement(self, step: Step, statement: Statement, outcome: ScriptOutcome,
+                   started_at: datetime, start: float, invalid_before: set[str]) -> None:
+        try:
+            partial = self._with_lock_retries(step.migration.name, step, lambda: run_script(self.conn, statement.text))
+        except ScriptError as exc:
+            new_invalid = sorted(set(catalog.invalid_indexes(self.conn)) - invalid_before)
+            hint = (f"statements 1..{statement.index} are done and recorded. Fix the file and run `dbrun up` again "
+                    f"to resume at statement {statement.index + 1}, or finish by hand and run "
+                    f"`dbrun repair {step.migration.version}`.")
+            if new_invalid:
+                hint += (f" It left INVALID index(es) {', '.join(new_invalid)}: drop them "
+                         "(DROP INDEX CONCURRENTLY IF EXISTS ...) before re-running.")
+            self._fail(step, exc, started_at, start, statement, hint=hint)
+        outcome.results.extend(partial.results)
+        if step.direction == "up":
+            with self.conn.transaction():
+                history.record_progress(self.conn, step.migration.version, statement.index, statement.checksum)
+
+    def _refuse_invalid_indexes(self, step: Step, invalid_before: set[str], started_at: datetime,
+                                start: float) -> None:
+        """A failed CONCURRENTLY build leaves an INVALID index that IF NOT EXISTS would then skip."""
+        text = step.script.file.text.lower()
+        suspicious = [name for name in catalog.invalid_indexes(self.conn)
+                      if name not in invalid_before or name.split(".")[-1].strip('"').lower() in text]
+        if not suspicious:
+            return
+        with self.conn.transaction():
+            # The statements "succeeded" by skipping the INVALID index: none of them can count as done.
+            self.conn.execute(f"DELETE FROM {history.SCHEMA}.progress WHERE version = %s", (step.migration.version,))
+        error = StatementError(step.script.file.rel, 1, None,
+                               f"INVALID index(es) after the migration: {', '.join(suspicious)}",
+                               hint="an earlier CREATE INDEX CONCURRENTLY failed and left it; drop it with "
+                                    "DROP INDEX CONCURRENTLY IF EXISTS and re-run (write the file to do so first)")
+        self._log_failure(step, error, started_at, start)
+        raise MigrationFailed(f"{step.migration.name} left INVALID indexes", error)
+
+    # -- repeatables -----------------------------------------------------------------------
+
+    def _repeatables(self, repeatables: list[Repeatable]) -> list[MigrationResult]:
+        started_at = datetime.now(UTC)
+        results: list[MigrationResult] = []
+
+        def attempt() -> None:
+            results.clear()
+            with self.conn.transaction():
+                self._set_limits(None, local=True)
+                for repeatable in repeatables:
+                    results.append(self._repeatable(repeatable, started_at))
+
+        try:
+            self._with_lock_retries("repeatables", None, attempt)
+        except _RepeatableFailed as failed:
+            raise failed.error from None
+        for result in results:
+            self.listener(Event("repeatable", "ok", self.run_id, name=result.name, duration_ms=result.duration_ms,
+                                statements=result.statements, rows=result.rows, checksum=result.checksum))
+        return results
+
+    def _repeatable(self, repeatable: Repeatable, started_at: datetime) -> MigrationResult:
+        start = time.monotonic()
+        try:
+            outcome = run_script(self.conn, repeatable.file.text)
+        except ScriptError as exc:
+            if exc.error.sqlstate == LOCK_NOT_AVAILABLE:
+                raise
+            error = statement_error(repeatable.file.rel, repeatable.file.text, exc)
+            raise _RepeatableFailed(MigrationFailed(f"repeatable {repeatable.key} failed", error)) from exc
+        history.record_repeatable(self.conn, repeatable.key, repeatable.file.checksum, self.run_id)
+        history.write_log(self.conn, history.LogEntry(
+            run_id=self.run_id, operation="repeatable", status="ok", started_at=started_at, name=repeatable.key,
+            checksum=repeatable.file.checksum, duration_ms=_ms_since(start), statements=outcome.statements,
+            rows_affected=outcome.rows))
+        return MigrationResult("", repeatable.key, "up", "repeatable", _ms_since(start), outcome.statements,
+                               outcome.rows, [], repeatable.file.checksum)
+
+
+class _RepeatableFailed(Exception):
+    def __init__(self, error: MigrationFailed) -> None:
+        super().__init__(error.message)
+        self.error = error

@@ -1,0 +1,321 @@
+"""Bookkeeping: the `dbrun` schema's tables, the advisory lock, and checksum and failure records.
+
+The tables keep yoyo's vocabulary (migration id and migration hash: sha256 of the id) and add what
+yoyo lacks: the sha256 of each applied file's bytes, per-run log rows with duration, statements,
+rows and who/where, per-statement progress of non-transactional files, and repeatable checksums.
+Everything here runs on the caller's connection, so a migration and its records commit together.
+"""
+
+from __future__ import annotations
+
+import getpass
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import psycopg
+
+from dbrun import __version__
+from dbrun.errors import LockNotAcquired
+
+SCHEMA = "dbrun"
+BOOKKEEPING_VERSION = 1
+# pg_advisory_lock(int4, int4): a fixed class ('dbrn' in ASCII) and object for "migrating this database".
+LOCK_CLASS = 0x6462726E
+LOCK_OBJECT = 1
+
+Conn = psycopg.Connection[Any]
+
+_DDL = f"""
+CREATE SCHEMA IF NOT EXISTS {SCHEMA};
+COMMENT ON SCHEMA {SCHEMA} IS 'Bookkeeping of the dbrun migration runner. Written only by dbrun.';
+
+CREATE TABLE IF NOT EXISTS {SCHEMA}.bookkeeping_version (
+    version integer NOT NULL,
+    installed_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT pk_bookkeeping_version PRIMARY KEY (version)
+);
+COMMENT ON TABLE {SCHEMA}.bookkeeping_version IS 'Layout version of the dbrun bookkeeping tables.';
+
+CREATE TABLE IF NOT EXISTS {SCHEMA}.migrations (
+    version text NOT NULL,
+    name text NOT NULL,
+    migration_hash text NOT NULL,
+    checksum text NOT NULL,
+    transactional boolean NOT NULL,
+    status text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now(),
+    duration_ms integer,
+    run_id uuid NOT NULL,
+    applied_by text NOT NULL DEFAULT current_user,
+    CONSTRAINT pk_migrations PRIMARY KEY (version),
+    CONSTRAINT uq_migrations_migration_hash UNIQUE (migration_hash),
+    CONSTRAINT ck_migrations_status CHECK (status IN ('applied', 'partial')),
+    CONSTRAINT ck_migrations_checksum CHECK (checksum ~ '^[0-9a-f]{{64}}$')
+);
+COMMENT ON TABLE {SCHEMA}.migrations IS
+    'Versioned migrations applied to this database (partial: a non-transactional one that stopped part-way).';
+COMMENT ON COLUMN {SCHEMA}.migrations.migration_hash IS 'yoyo''s key: sha256 of the migration id (file name).';
+COMMENT ON COLUMN {SCHEMA}.migrations.checksum IS 'sha256 of the up file''s bytes when it was applied.';
+
+CREATE TABLE IF NOT EXISTS {SCHEMA}.log (
+    id bigint GENERATED ALWAYS AS IDENTITY,
+    run_id uuid NOT NULL,
+    operation text NOT NULL,
+    direction text,
+    version text,
+    name text,
+    migration_hash text,
+    status text NOT NULL,
+    checksum text,
+    started_at timestamptz NOT NULL,
+    duration_ms integer,
+    statements integer,
+    rows_affected bigint,
+    relations text[],
+    sqlstate text,
+    error text,
+    db_user text NOT NULL DEFAULT current_user,
+    os_user text,
+    hostname text,
+    application_name text DEFAULT current_setting('application_name'),
+    client_addr inet DEFAULT inet_client_addr(),
+    dbrun_version text,
+    created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    CONSTRAINT pk_log PRIMARY KEY (id),
+    CONSTRAINT ck_log_operation CHECK (operation IN ('apply', 'rollback', 'repeatable', 'repair')),
+    CONSTRAINT ck_log_direction CHECK (direction IN ('up', 'down')),
+    CONSTRAINT ck_log_status CHECK (status IN ('ok', 'failed', 'marked', 'forgotten'))
+);
+COMMENT ON TABLE {SCHEMA}.log IS 'One row per apply, rollback, repeatable or repair event, successful or not.';
+
+CREATE TABLE IF NOT EXISTS {SCHEMA}.progress (
+    version text NOT NULL,
+    statement_index integer NOT NULL,
+    statement_checksum text NOT NULL,
+    completed_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    CONSTRAINT pk_progress PRIMARY KEY (version, statement_index)
+);
+COMMENT ON TABLE {SCHEMA}.progress IS 'Statements completed by a non-transactional migration still in progress.';
+
+CREATE TABLE IF NOT EXISTS {SCHEMA}.repeatables (
+    path text NOT NULL,
+    checksum text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now(),
+    run_id uuid NOT NULL,
+    CONSTRAINT pk_repeatables PRIMARY KEY (path)
+);
+COMMENT ON TABLE {SCHEMA}.repeatables IS 'Rendered checksum of each repeatable (policies/, views/) last applied.';
+
+INSERT INTO {SCHEMA}.bookkeeping_version (version) VALUES ({BOOKKEEPING_VERSION}) ON CONFLICT DO NOTHING;
+"""
+
+
+@dataclass(frozen=True)
+class AppliedMigration:
+    version: str
+    name: str
+    checksum: str
+    transactional: bool
+    status: str
+    applied_at: datetime
+    duration_ms: int | None
+
+
+@dataclass
+class HistoryState:
+    """What the database says has been applied. `exists` is False on a database never migrated."""
+
+    exists: bool
+    applied: dict[str, AppliedMigration] = field(default_factory=dict)
+    repeatables: dict[str, str] = field(default_factory=dict)
+    progress: dict[str, dict[int, str]] = field(default_factory=dict)
+    last_failure: dict[str, Any] | None = None
+
+    def newest_applied(self) -> str | None:
+        done = [v for v, m in self.applied.items() if m.status == "applied"]
+        return max(done, default=None)
+
+    def partial(self) -> list[AppliedMigration]:
+        return [m for m in self.applied.values() if m.status == "partial"]
+
+
+def bookkeeping_exists(conn: Conn) -> bool:
+    row = conn.execute(f"SELECT to_regclass('{SCHEMA}.migrations') IS NOT NULL").fetchone()
+    return bool(row and row[0])
+
+
+def ensure_bookkeeping(conn: Conn) -> None:
+    """Create the bookkeeping tables (call under the advisory lock: concurrent DDL races)."""
+    if bookkeeping_exists(conn):
+        return
+    with conn.transaction():
+        conn.execute(_DDL)
+
+
+def read_state(conn: Conn) -> HistoryState:
+    """Read the history without creating anything (safe for status, health and dry-run)."""
+    if not bookkeeping_exists(conn):
+        return HistoryState(exists=False)
+    state = HistoryState(exists=True)
+    for row in conn.execute(
+        f"SELECT version, name, checksum, transactional, status, applied_at, duration_ms "
+        f"FROM {SCHEMA}.migrations ORDER BY version"
+    ):
+        state.applied[row[0]] = AppliedMigration(*row)
+    state.repeatables = dict(conn.execute(f"SELECT path, checksum FROM {SCHEMA}.repeatables").fetchall())
+    for version, index, checksum in conn.execute(
+        f"SELECT version, statement_index, statement_checksum FROM {SCHEMA}.progress"
+    ):
+        state.progress.setdefault(version, {})[index] = checksum
+    cur = conn.cursor(row_factory=psycopg.rows.dict_row)
+    state.last_failure = cur.execute(
+        f"SELECT version, name, direction, sqlstate, error, created_at FROM {SCHEMA}.log "
+        f"WHERE status = 'failed' AND id > coalesce((SELECT max(id) FROM {SCHEMA}.log WHERE status <> 'failed'), 0) "
+        f"ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    return state
+
+
+# ---------------------------------------------------------------------------------------------
+# records
+
+
+@dataclass
+class LogEntry:
+    run_id: str
+    operation: str
+    status: str
+    started_at: datetime
+    direction: str | None = None
+    version: str | None = None
+    name: str | None = None
+    migration_hash: str | None = None
+    checksum: str | None = None
+    duration_ms: int | None = None
+    statements: int | None = None
+    rows_affected: int | None = None
+    relations: list[str] | None = None
+    sqlstate: str | None = None
+    error: str | None = None
+
+
+def write_log(conn: Conn, entry: LogEntry) -> None:
+    conn.execute(
+        f"""INSERT INTO {SCHEMA}.log (run_id, operation, direction, version, name, migration_hash, status,
+                checksum, started_at, duration_ms, statements, rows_affected, relations, sqlstate, error,
+                os_user, hostname, dbrun_version)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+        (entry.run_id, entry.operation, entry.direction, entry.version, entry.name, entry.migration_hash,
+         entry.status, entry.checksum, entry.started_at, entry.duration_ms, entry.statements,
+         entry.rows_affected, entry.relations, entry.sqlstate, entry.error, getpass.getuser(),
+         socket.gethostname(), __version__),
+    )
+
+
+def mark_applied(conn: Conn, *, version: str, name: str, migration_hash: str, checksum: str,
+                 transactional: bool, duration_ms: int | None, run_id: str) -> None:
+    conn.execute(
+        f"""INSERT INTO {SCHEMA}.migrations
+                (version, name, migration_hash, checksum, transactional, status, duration_ms, run_id)
+            VALUES (%s, %s, %s, %s, %s, 'applied', %s, %s)
+            ON CONFLICT (version) DO UPDATE SET status = 'applied', checksum = excluded.checksum,
+                name = excluded.name, migration_hash = excluded.migration_hash, applied_at = now(),
+                duration_ms = excluded.duration_ms, run_id = excluded.run_id, applied_by = current_user""",
+        (version, name, migration_hash, checksum, transactional, duration_ms, run_id),
+    )
+    conn.execute(f"DELETE FROM {SCHEMA}.progress WHERE version = %s", (version,))
+
+
+def mark_partial(conn: Conn, *, version: str, name: str, migration_hash: str, checksum: str, run_id: str) -> None:
+    conn.execute(
+        f"""INSERT INTO {SCHEMA}.migrations (version, name, migration_hash, checksum, transactional, status, run_id)
+            VALUES (%s, %s, %s, %s, false, 'partial', %s)
+            ON CONFLICT (version) DO UPDATE SET checksum = excluded.checksum, run_id = excluded.run_id""",
+        (version, name, migration_hash, checksum, run_id),
+    )
+
+
+def unmark(conn: Conn, version: str) -> None:
+    conn.execute(f"DELETE FROM {SCHEMA}.migrations WHERE version = %s", (version,))
+    conn.execute(f"DELETE FROM {SCHEMA}.progress WHERE version = %s", (version,))
+
+
+def record_progress(conn: Conn, version: str, index: int, checksum: str) -> None:
+    conn.execute(
+        f"""INSERT INTO {SCHEMA}.progress (version, statement_index, statement_checksum) VALUES (%s, %s, %s)
+            ON CONFLICT (version, statement_index) DO UPDATE
+            SET statement_checksum = excluded.statement_checksum, completed_at = clock_timestamp()""",
+        (version, index, checksum),
+    )
+
+
+def record_repeatable(conn: Conn, path: str, checksum: str, run_id: str) -> None:
+    conn.execute(
+        f"""INSERT INTO {SCHEMA}.repeatables (path, checksum, run_id) VALUES (%s, %s, %s)
+            ON CONFLICT (path) DO UPDATE SET checksum = excluded.checksum, applied_at = now(),
+            run_id = excluded.run_id""",
+        (path, checksum, run_id),
+    )
+
+
+def clear_repeatables(conn: Conn) -> None:
+    """After a down, the current truth of policies and views must be re-applied by the next up."""
+    conn.execute(f"DELETE FROM {SCHEMA}.repeatables")
+
+
+# ---------------------------------------------------------------------------------------------
+# advisory lock
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    pid: int
+    application_name: str
+    user: str
+    client: str | None
+    since: datetime | None
+
+    def describe(self) -> str:
+        where = f" from {self.client}" if self.client else ""
+        return f"pid {self.pid} ({self.application_name or 'no application_name'}, user {self.user}{where})"
+
+
+def lock_holder(conn: Conn) -> LockHolder | None:
+    row = conn.execute(
+        """SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, ''),
+                  host(a.client_addr), a.backend_start
+           FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+           WHERE l.locktype = 'advisory' AND l.granted AND l.classid = %s AND l.objid = %s AND l.objsubid = 2
+             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+           LIMIT 1""",
+        (LOCK_CLASS, LOCK_OBJECT),
+    ).fetchone()
+    return LockHolder(*row) if row else None
+
+
+@contextmanager
+def advisory_lock(conn: Conn, wait_s: float, poll_s: float = 0.2) -> Iterator[None]:
+    """Hold the session-level migration lock; the server frees it if this process dies."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        row = conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (LOCK_CLASS, LOCK_OBJECT)).fetchone()
+        if row and row[0]:
+            break
+        if time.monotonic() >= deadline:
+            holder = lock_holder(conn)
+            who = holder.describe() if holder else "a session that has since ended"
+            raise LockNotAcquired(
+                f"another dbrun holds the migration lock on this database: {who}; waited {wait_s:g}s",
+                hint="wait for it to finish (see `dbrun status`), or raise --lock-wait",
+            )
+        time.sleep(poll_s)
+    try:
+        yield
+    finally:
+        if not conn.closed:
+            conn.execute("SELECT pg_advisory_unlock(%s, %s)", (LOCK_CLASS, LOCK_OBJECT))

@@ -1,0 +1,393 @@
+"""The embedded local PostgreSQL used when no database URL is given.
+
+A cluster lives under `.dbrun/` (git-ignored): created on first use, started on demand, reused
+after. It listens on a Unix socket only, in a folder only its owner can open, with trust
+authentication: nothing else on the machine can reach it.
+
+PostgreSQL refuses to run as root. When dbrun runs as root, the server runs as an unprivileged OS
+user (`postgres` where it exists, otherwise a dedicated `dbrun` system user, created with a note),
+and its data lives where that user can reach it. As a normal user, no privilege games.
+
+Server binaries come from $DBRUN_PG_BINDIR, `pg_config --bindir`, PATH, or the `pgserver` wheel
+(PostgreSQL 16, `pip install 'dbrun[local]'`). Only pgserver's binaries are used, never its launcher,
+which would run `useradd` and loosen permissions on parent folders by itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import pwd
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+from psycopg import sql
+
+from dbrun.errors import LocalClusterError
+
+REQUIRED_TOOLS = ("initdb", "pg_ctl", "postgres")
+DEFAULT_DBNAME = "dbrun_dev"
+SUPERUSER = "postgres"
+DEDICATED_USER = "dbrun"
+SYSTEM_HOME = Path("/var/lib/dbrun")
+# A Unix socket path longer than this (sun_path is 108 bytes with the NUL) cannot be bound.
+MAX_SOCKET_PATH = 100
+INSTALL_HINT = (
+    "install server binaries: `pip install 'dbrun[local]'` (bundles PostgreSQL 16), or your system's "
+    "package (Debian/Ubuntu: `apt-get install postgresql`; macOS: `brew install postgresql@16`), or set "
+    "DBRUN_PG_BINDIR to a folder holding initdb, pg_ctl and postgres; or give --database-url"
+)
+
+
+@dataclass(frozen=True)
+class ServerBinaries:
+    bindir: Path
+    origin: str  # where they were found, for messages
+
+    def tool(self, name: str) -> Path:
+        return self.bindir / name
+
+    def version(self) -> str:
+        out = subprocess.run([str(self.tool("postgres")), "--version"], capture_output=True, text=True, check=False)
+        match = re.search(r"\d+(?:\.\d+)+", out.stdout) if out.returncode == 0 else None
+        return match.group(0) if match else "unknown"
+
+
+def _has_tools(folder: Path) -> bool:
+    return all(os.access(folder / tool, os.X_OK) for tool in REQUIRED_TOOLS)
+
+
+def _pg_config_bindir() -> Path | None:
+    pg_config = shutil.which("pg_config")
+    if pg_config is None:
+        return None
+    out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=False)
+    return Path(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip() else None
+
+
+def _pgserver_bindir() -> Path | None:
+    # find_spec locates the package without importing it, so none of its launcher code runs.
+    spec = importlib.util.find_spec("pgserver")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+
+
+def find_binaries() -> ServerBinaries:
+    candidates: list[tuple[Path | None, str]] = []
+    explicit = os.environ.get("DBRUN_PG_BINDIR")
+    if explicit:
+        if not _has_tools(Path(explicit)):
+            raise LocalClusterError(f"DBRUN_PG_BINDIR={explicit} has no initdb, pg_ctl and postgres",
+                                    hint="point it at a PostgreSQL bin folder, or unset it")
+        return ServerBinaries(Path(explicit), "DBRUN_PG_BINDIR")
+    candidates.append((_pg_config_bindir(), "pg_config --bindir"))
+    on_path = shutil.which("initdb")
+    candidates.append((Path(on_path).parent if on_path else None, "PATH"))
+    candidates.append((_pgserver_bindir(), "the pgserver package"))
+    for folder, origin in candidates:
+        if folder is not None and _has_tools(folder):
+            return ServerBinaries(folder, origin)
+    raise LocalClusterError("no PostgreSQL server binaries found for the local cluster", hint=INSTALL_HINT)
+
+
+@dataclass(frozen=True)
+class OsUser:
+    name: str
+    uid: int
+    gid: int
+
+    @classmethod
+    def current(cls) -> OsUser:
+        entry = pwd.getpwuid(os.geteuid())
+        return cls(entry.pw_name, entry.pw_uid, entry.pw_gid)
+
+
+def _is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def _service_user(notes: list[str]) -> OsUser:
+    """The OS user the server runs as: ourselves, or an unprivileged one when we are root."""
+    if not _is_root():
+        return OsUser.current()
+    wanted = os.environ.get("DBRUN_LOCAL_USER")
+    for name in ([wanted] if wanted else [SUPERUSER, DEDICATED_USER]):
+        try:
+            entry = pwd.getpwnam(name)
+            return OsUser(entry.pw_name, entry.pw_uid, entry.pw_gid)
+        except KeyError:
+            continue
+    if wanted:
+        raise LocalClusterError(f"DBRUN_LOCAL_USER={wanted} does not exist", hint=f"create it: useradd --system {wanted}")
+    useradd = shutil.which("useradd")
+    if useradd is None:
+        raise LocalClusterError("running as root and no unprivileged user to run PostgreSQL",
+                                hint="create one (e.g. `adduser --system postgres`) or run dbrun as a normal user")
+    subprocess.run([useradd, "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin",
+                    DEDICATED_USER], check=True, capture_output=True)
+    notes.append(f"created system user {DEDICATED_USER!r}: PostgreSQL refuses to run as root, so the local "
+                 "server runs as this unprivileged user")
+    entry = pwd.getpwnam(DEDICATED_USER)
+    return OsUser(entry.pw_name, entry.pw_uid, entry.pw_gid)
+
+
+def _run_as(user: OsUser, argv: list[str], cwd: Path, check: bool = True,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    as_other = _is_root() and user.uid != 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env.update(LC_ALL="C.UTF-8" if _has_c_utf8() else "C", LANG="C")
+    if as_other:
+        env.update(HOME=str(cwd), USER=user.name, LOGNAME=user.name)
+    result = subprocess.run(
+        argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False,
+        user=user.uid if as_other else None, group=user.gid if as_other else None,
+        extra_groups=[] if as_other else None,
+    )
+    if check and result.returncode != 0:
+        output = (result.stderr or result.stdout).strip().splitlines()[-15:]
+        raise LocalClusterError(f"`{Path(argv[0]).name}` failed (exit {result.returncode}):\n  " + "\n  ".join(output))
+    return result
+
+
+def _has_c_utf8() -> bool:
+    return Path("/usr/lib/locale/C.utf8").exists() or Path("/usr/lib/locale/C.UTF-8").exists()
+
+
+def _reachable(user: OsUser, path: Path, mode: str) -> bool:
+    if not _is_root() or user.uid == 0:
+        return True
+    return _run_as(user, ["test", f"-{mode}", str(path)], cwd=Path("/"), check=False).returncode == 0
+
+
+@dataclass
+class ClusterState:
+    """What cluster.json records so later commands find the same cluster."""
+
+    home: str
+    socket_dir: str
+    port: int
+    os_user: str
+    bindir: str
+    dbname: str | None
+    settings: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.home) / "data"
+
+
+@dataclass(frozen=True)
+class ClusterStatus:
+    running: bool
+    initialized: bool
+    data_dir: Path | None
+    socket_dir: Path | None
+    url: str | None
+    os_user: str | None
+    bindir: Path | None
+    log_file: Path | None
+    notes: tuple[str, ...] = ()
+
+
+class LocalCluster:
+    """One embedded cluster, rooted at `base_dir` (normally `<repository>/.dbrun`)."""
+
+    def __init__(self, base_dir: Path, *, dbname: str | None = DEFAULT_DBNAME,
+                 server_settings: dict[str, str] | None = None, port: int = 5432) -> None:
+        self.base_dir = base_dir.resolve()
+        self.dbname = dbname
+        self.server_settings = dict(server_settings or {})
+        self.port = port
+        self.notes: list[str] = []
+
+    # -- state -----------------------------------------------------------------------------
+
+    @property
+    def state_file(self) -> Path:
+        return self.base_dir / "cluster.json"
+
+    def _load_state(self) -> ClusterState | None:
+        if not self.state_file.is_file():
+            return None
+        try:
+            return ClusterState(**json.loads(self.state_file.read_text()))
+        except (ValueError, TypeError) as exc:
+            raise LocalClusterError(f"{self.state_file} is unreadable ({exc})",
+                                    hint=f"stop any server using it, then delete {self.base_dir} to start over") from exc
+
+    def _save_state(self, state: ClusterState) -> None:
+        self.state_file.write_text(json.dumps(asdict(state), indent=2) + "\n")
+
+    # -- creation --------------------------------------------------------------------------
+
+    def _home_for(self, user: OsUser) -> Path:
+        """Where the data lives: under base_dir when the server's user can reach it."""
+        self.base_dir.mkdir(parents=True, exist_ok=True)
+        if not _is_root() or _reachable(user, self.base_dir, "x"):
+            return self.base_dir / "pg"
+        digest = hashlib.sha256(str(self.base_dir).encode()).hexdigest()[:12]
+        home = SYSTEM_HOME / digest
+        self.notes.append(f"{self.base_dir} is not reachable by OS user {user.name!r}; the cluster's data is in {home}")
+        return home
+
+    def _usable_binaries(self, user: OsUser, binaries: ServerBinaries) -> ServerBinaries:
+        """The server user must be able to execute the binaries; copy a private install if not."""
+        if _reachable(user, binaries.tool("postgres"), "x"):
+            return binaries
+        install = binaries.bindir.parent
+        target = SYSTEM_HOME / f"pginstall-{hashlib.sha256(str(install).encode()).hexdigest()[:12]}"
+        if not (target / "bin" / "postgres").exists():
+            shutil.copytree(install, target, symlinks=True, dirs_exist_ok=True)
+            for folder, _dirs, files in os.walk(target):
+                os.chmod(folder, 0o755)
+                for name in files:
+                    path = Path(folder) / name
+                    if not path.is_symlink():
+                        path.chmod(path.stat().st_mode | 0o444)
+        self.notes.append(f"copied the server binaries to {target}: OS user {user.name!r} cannot reach {install}")
+        return ServerBinaries(target / "bin", binaries.origin)
+
+    def _socket_dir(self, home: Path) -> Path:
+        candidate = home / "run"
+        if len(str(candidate / f".s.PGSQL.{self.port}")) <= MAX_SOCKET_PATH:
+            return candidate
+        return Path("/tmp") / f"dbrun-{hashlib.sha256(str(home).encode()).hexdigest()[:12]}"
+
+    def _prepare_dir(self, path: Path, user: OsUser) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        if _is_root() and user.uid != 0:
+            os.chown(path, user.uid, user.gid)
+        path.chmod(0o700)
+
+    def init(self) -> ClusterState:
+        state = self._load_state()
+        if state is not None and (state.data_dir / "PG_VERSION").exists():
+            return state
+        user = _service_user(self.notes)
+        binaries = self._usable_binaries(user, find_binaries())
+        home = self._home_for(user)
+        if _is_root():
+            # The server's user must traverse base_dir to reach data kept under it.
+            self.base_dir.chmod(self.base_dir.stat().st_mode | 0o111)
+        self._prepare_dir(home, user)
+        socket_dir = self._socket_dir(home)
+        state = ClusterState(home=str(home), socket_dir=str(socket_dir), port=self.port, os_user=user.name,
+                             bindir=str(binaries.bindir), dbname=self.dbname, settings=self.server_settings)
+        if not (state.data_dir / "PG_VERSION").exists():
+            _run_as(user, [str(binaries.tool("initdb")), "-D", str(state.data_dir), "-U", SUPERUSER,
+                           "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-instructions"], cwd=home)
+            self._write_config(state)
+            self.notes.append(f"created a PostgreSQL {binaries.version()} cluster in {state.data_dir} "
+                              f"(binaries from {binaries.origin})")
+        self._save_state(state)
+        return state
+
+    def _write_config(self, state: ClusterState) -> None:
+        settings = {
+            "listen_addresses": "''",
+            "unix_socket_directories": f"'{state.socket_dir}'",
+            "unix_socket_permissions": "0700",
+            "port": str(state.port),
+            **{k: (v if v.replace('.', '').isdigit() else f"'{v}'") for k, v in state.settings.items()},
+        }
+        conf = state.data_dir / "postgresql.conf"
+        with conf.open("a", encoding="utf-8") as handle:
+            handle.write("\n# written by dbrun local: socket-only, reachable by the cluster's owner only\n")
+            handle.writelines(f"{key} = {value}\n" for key, value in settings.items())
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    def _user(self, state: ClusterState) -> OsUser:
+        if not _is_root():
+            return OsUser.current()
+        entry = pwd.getpwnam(state.os_user)
+        return OsUser(entry.pw_name, entry.pw_uid, entry.pw_gid)
+
+    def _pg_ctl(self, state: ClusterState, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return _run_as(self._user(state), [str(Path(state.bindir) / "pg_ctl"), "-D", str(state.data_dir), *args],
+                       cwd=Path(state.home), check=check)
+
+    def is_running(self, state: ClusterState) -> bool:
+        return self._pg_ctl(state, "status", check=False).returncode == 0
+
+    def start(self) -> ClusterState:
+        """Create the cluster if needed, start it if stopped, and make sure the database exists."""
+        state = self.init()
+        if not self.is_running(state):
+            self._prepare_dir(Path(state.socket_dir), self._user(state))
+            log = Path(state.home) / "server.log"
+            result = self._pg_ctl(state, "-l", str(log), "-w", "-t", "60", "start", check=False)
+            if result.returncode != 0:
+                tail = log.read_text(errors="replace").splitlines()[-10:] if log.exists() else []
+                raise LocalClusterError("the local PostgreSQL did not start:\n  " + "\n  ".join(tail or [result.stderr]),
+                                        hint=f"read {log}; `dbrun local stop` then retry, or delete {self.base_dir}")
+            self.notes.append(f"started the local PostgreSQL (socket in {state.socket_dir}); stop it with "
+                              "`dbrun local stop`")
+        if state.dbname:
+            self._ensure_database(state, state.dbname)
+        return state
+
+    def stop(self) -> bool:
+        state = self._load_state()
+        if state is None or not self.is_running(state):
+            return False
+        self._pg_ctl(state, "-m", "fast", "-w", "-t", "60", "stop")
+        return True
+
+    def destroy(self) -> None:
+        """Stop the cluster and remove its data (used by the test suite for its private cluster)."""
+        state = self._load_state()
+        self.stop()
+        if state is not None and Path(state.home).exists():
+            shutil.rmtree(state.home, ignore_errors=True)
+        if state is not None and Path(state.socket_dir).exists():
+            shutil.rmtree(state.socket_dir, ignore_errors=True)
+        shutil.rmtree(self.base_dir, ignore_errors=True)
+
+    def _ensure_database(self, state: ClusterState, dbname: str) -> None:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                conn = psycopg.connect(self.conninfo(state, "postgres"), autocommit=True)
+                break
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        with conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone()
+            if not exists:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+                # Seeds refuse databases not marked as development (see `dbrun seed`).
+                conn.execute(sql.SQL("ALTER DATABASE {} SET dbrun.environment = 'development'")
+                             .format(sql.Identifier(dbname)))
+
+    # -- connection details ----------------------------------------------------------------
+
+    @staticmethod
+    def conninfo(state: ClusterState, dbname: str | None = None) -> str:
+        name = dbname or state.dbname or "postgres"
+        return (f"postgresql://{SUPERUSER}@/{quote(name)}?host={quote(state.socket_dir, safe='/')}"
+                f"&port={state.port}")
+
+    def url(self) -> str:
+        state = self.start()
+        return self.conninfo(state)
+
+    def status(self) -> ClusterStatus:
+        state = self._load_state()
+        if state is None or not (state.data_dir / "PG_VERSION").exists():
+            return ClusterStatus(False, False, None, None, None, None, None, None)
+        running = self.is_running(state)
+        return ClusterStatus(running, True, state.data_dir, Path(state.socket_dir),
+                             self.conninfo(state) if running else None, state.os_user, Path(state.bindir),
+                             Path(state.home) / "server.log")

@@ -1,0 +1,267 @@
+"""Rich renderables for people and plain dicts (for JSON) for machines. Nothing here prints."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, is_dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from dbrun.api import RepairOutcome, RunOutcome, StatusReport
+from dbrun.checks import CheckResult
+from dbrun.errors import DbrunError, MigrationFailed, Problem, ProblemsFound
+from dbrun.execute import Event, MigrationResult
+from dbrun.local import ClusterStatus
+from dbrun.plan import Plan
+
+
+def to_jsonable(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return to_jsonable(asdict(value))
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return value.as_posix()
+    return value
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(to_jsonable(value), indent=2, default=str)
+
+
+def event_line(event: Event) -> str:
+    return json.dumps(to_jsonable(event.as_dict()), default=str)
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+def problem_dict(problem: Problem) -> dict[str, Any]:
+    return to_jsonable({"code": problem.code, "message": problem.message, "path": problem.path,
+                        "line": problem.line, "hint": problem.hint})
+
+
+def error_dict(error: DbrunError) -> dict[str, Any]:
+    data: dict[str, Any] = {"error": error.message, "exit_code": error.exit_code, "hint": error.hint}
+    if isinstance(error, ProblemsFound):
+        data["problems"] = [problem_dict(p) for p in error.problems]
+    if isinstance(error, MigrationFailed):
+        data["statement_error"] = to_jsonable(error.error)
+    return data
+
+
+def problems_table(problems: list[Problem]) -> Table:
+    table = Table(show_header=True, header_style="bold", expand=False)
+    for column in ("where", "code", "problem", "fix"):
+        table.add_column(column, overflow="fold")
+    for problem in problems:
+        table.add_row(problem.location() or "-", problem.code, problem.message, problem.hint or "")
+    return table
+
+
+def error_renderable(error: DbrunError) -> RenderableType:
+    parts: list[RenderableType] = [Text(f"error: {error.message}", style="bold red")]
+    if isinstance(error, ProblemsFound) and error.problems:
+        parts.append(problems_table(error.problems))
+    if isinstance(error, MigrationFailed):
+        e = error.error
+        lines = [f"{e.path}:{e.line}: SQLSTATE {e.sqlstate or '-'}: {e.message}"]
+        if e.excerpt:
+            lines.append(f"  statement: {e.excerpt}")
+        if e.detail:
+            lines.append(f"  detail: {e.detail}")
+        if e.context:
+            lines.append(f"  context: {e.context}")
+        if e.hint:
+            lines.append(f"  server hint: {e.hint}")
+        parts.append(Text("\n".join(lines)))
+        parts.append(Text("nothing of this migration was committed" if "resume" not in (error.hint or "")
+                          else "earlier statements of this non-transactional file were committed", style="yellow"))
+    if error.hint and not (isinstance(error, MigrationFailed) and error.hint == error.error.hint):
+        parts.append(Text(f"hint: {error.hint}", style="cyan"))
+    return Group(*parts)
+
+
+# -- runs -----------------------------------------------------------------------------------
+
+def plan_renderable(plan: Plan) -> RenderableType:
+    if plan.empty:
+        return Text("nothing to do: the database is up to date" if plan.direction == "up"
+                    else "nothing to roll back")
+    table = Table(title=f"plan ({plan.direction})", show_header=True, header_style="bold")
+    for column in ("version", "name", "kind"):
+        table.add_column(column)
+    for step in plan.steps:
+        kind = "transactional" if step.script.directives.transactional else "non-transactional"
+        table.add_row(step.migration.version, step.migration.slug, kind + (" (resume)" if step.resume else ""))
+    for repeatable in plan.repeatables:
+        table.add_row("-", repeatable.key, "repeatable (changed)")
+    return table
+
+
+def migration_line(result: MigrationResult) -> Text:
+    skipped = f", {result.skipped_statements} already done" if result.skipped_statements else ""
+    label = result.name if not result.version else f"{result.version} {result.name.split('_', 1)[1]}"
+    return Text.assemble(("✓ ", "green"), f"{result.status:<12} {label}  ",
+                         (f"{result.duration_ms} ms, {result.statements} statements, {result.rows} rows{skipped}",
+                          "dim"))
+
+
+def checks_renderable(title: str, results: list[CheckResult]) -> RenderableType:
+    failed = [r for r in results if not r.passed]
+    if not failed:
+        return Text(f"{title}: {len(results)} passed", style="green")
+    parts: list[RenderableType] = [Text(f"{title}: {len(failed)} of {len(results)} failed", style="bold red")]
+    for result in failed:
+        if result.error:
+            parts.append(Text(f"  {result.path}: could not run (SQLSTATE {result.sqlstate}): {result.error}",
+                              style="red"))
+            continue
+        table = Table(title=f"{result.path}: {len(result.rows)} violation(s)", title_justify="left")
+        for column in result.columns:
+            table.add_column(column, overflow="fold")
+        for row in result.rows[:50]:
+            table.add_row(*("NULL" if v is None else str(v) for v in row))
+        parts.append(table)
+    return Group(*parts)
+
+
+def run_renderable(outcome: RunOutcome) -> RenderableType:
+    parts: list[RenderableType] = []
+    if outcome.pre_checks:
+        parts.append(checks_renderable("pre-checks", outcome.pre_checks))
+    if outcome.result is None and not outcome.plan.empty and outcome.pre_checks:
+        parts.append(Text("nothing was applied: pre-checks failed", style="bold red"))
+    if outcome.result is not None:
+        result = outcome.result
+        count = len(result.migrations)
+        verb = "applied" if result.direction == "up" else "rolled back"
+        summary = f"{verb} {count} migration{'s' if count != 1 else ''}"
+        if result.repeatables:
+            summary += f" and {len(result.repeatables)} repeatable{'s' if len(result.repeatables) != 1 else ''}"
+        parts.append(Text(summary + f" (run {result.run_id})", style="bold green"))
+    elif outcome.plan.empty:
+        parts.append(plan_renderable(outcome.plan))
+    for note in outcome.plan.notes:
+        parts.append(Text(f"note: {note}", style="yellow"))
+    if outcome.post_checks:
+        parts.append(checks_renderable("post-checks", outcome.post_checks))
+    return Group(*parts)
+
+
+def run_dict(outcome: RunOutcome) -> dict[str, Any]:
+    return to_jsonable({
+        "database": outcome.target.embedded and "embedded" or "url",
+        "direction": outcome.plan.direction,
+        "run_id": outcome.result.run_id if outcome.result else None,
+        "migrations": outcome.result.migrations if outcome.result else [],
+        "repeatables": outcome.result.repeatables if outcome.result else [],
+        "pre_checks": [check_dict(c) for c in outcome.pre_checks],
+        "post_checks": [check_dict(c) for c in outcome.post_checks],
+        "notes": outcome.plan.notes,
+        "ok": not outcome.checks_failed,
+    })
+
+
+def check_dict(result: CheckResult) -> dict[str, Any]:
+    return to_jsonable({"name": result.name, "path": result.path, "passed": result.passed, "error": result.error,
+                        "sqlstate": result.sqlstate,
+                        "violations": [dict(zip(result.columns, row, strict=False)) for row in result.rows]})
+
+
+# -- status and health ------------------------------------------------------------------------
+
+_STATE_STYLE = {"applied": "green", "pending": "yellow", "partial": "bold red", "changed": "bold red",
+                "missing": "bold red"}
+
+
+def status_renderable(report: StatusReport) -> RenderableType:
+    table = Table(show_header=True, header_style="bold")
+    for column in ("version", "name", "state", "applied at", "ms"):
+        table.add_column(column)
+    for m in report.migrations:
+        table.add_row(m.version, m.name.split("_", 1)[1] if "_" in m.name else m.name,
+                      Text(m.state, style=_STATE_STYLE.get(m.state, "")),
+                      m.applied_at.strftime("%Y-%m-%d %H:%M:%S %Z") if m.applied_at else "",
+                      str(m.duration_ms) if m.duration_ms is not None else "")
+    for path, state in sorted(report.repeatables.items()):
+        table.add_row("-", path, Text(state, style=_STATE_STYLE.get(state, "")), "", "")
+    parts: list[RenderableType] = [table, Text(_summary(report))]
+    if report.problems:
+        parts.append(problems_table(report.problems))
+    if report.lock_holder:
+        parts.append(Text(f"a run is in progress: {report.lock_holder}", style="yellow"))
+    if report.last_failure:
+        f = report.last_failure
+        parts.append(Text(f"last failure: {f['name']} ({f['direction']}) SQLSTATE {f['sqlstate']}: {f['error']}",
+                          style="red"))
+    return Group(*parts)
+
+
+def _summary(report: StatusReport) -> str:
+    counts = ", ".join(f"{report.count(s)} {s}" for s in ("applied", "pending", "partial", "changed", "missing")
+                       if report.count(s))
+    return f"schema version {report.schema_version or 'none'}; {counts or 'no migrations'}; state {report.health}"
+
+
+def status_dict(report: StatusReport) -> dict[str, Any]:
+    return to_jsonable({
+        "schema_version": report.schema_version,
+        "state": report.health,
+        "counts": {s: report.count(s) for s in ("applied", "pending", "partial", "changed", "missing")},
+        "migrations": report.migrations,
+        "repeatables": report.repeatables,
+        "problems": [problem_dict(p) for p in report.problems],
+        "last_failure": report.last_failure,
+        "lock_holder": report.lock_holder,
+    })
+
+
+def health_dict(report: StatusReport) -> dict[str, Any]:
+    return to_jsonable({
+        "state": report.health,
+        "schema_version": report.schema_version,
+        "last_migration_at": report.last_migration_at,
+        "pending": report.count("pending"),
+        "failed": report.count("partial"),
+        "changed": report.count("changed"),
+        "missing": report.count("missing"),
+        "repeatables_pending": sum(1 for v in report.repeatables.values() if v != "applied"),
+    })
+
+
+def health_renderable(report: StatusReport) -> RenderableType:
+    data = health_dict(report)
+    style = "green" if report.health == "ok" else "red"
+    return Text.assemble((f"{data['state']}", f"bold {style}"),
+                         f"  schema version {data['schema_version'] or 'none'}, last migration "
+                         f"{data['last_migration_at'] or 'never'}, {data['pending']} pending, {data['failed']} failed")
+
+
+def repair_renderable(outcome: RepairOutcome) -> Text:
+    what = "marked as applied" if outcome.action == "marked" else "record removed (it is pending again)"
+    return Text(f"{outcome.name}: {what}", style="green")
+
+
+def cluster_renderable(status: ClusterStatus) -> RenderableType:
+    if not status.initialized:
+        return Text("no local cluster yet: `dbrun local start` (or any command without --database-url) creates it")
+    table = Table(show_header=False, box=None)
+    table.add_row("state", Text("running" if status.running else "stopped",
+                                style="green" if status.running else "yellow"))
+    table.add_row("data directory", str(status.data_dir))
+    table.add_row("socket directory", str(status.socket_dir))
+    table.add_row("runs as OS user", status.os_user or "")
+    table.add_row("server binaries", str(status.bindir))
+    table.add_row("log", str(status.log_file))
+    table.add_row("url", status.url or "(start it first)")
+    table.add_row("stop with", "dbrun local stop")
+    return table

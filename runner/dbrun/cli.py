@@ -1,0 +1,313 @@
+"""The `dbrun` command line: parse options, call one function, render its result, map errors to exit codes."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from dbrun import __version__, api, report
+from dbrun.config import Settings, load_settings
+from dbrun.errors import EXIT_OK, EXIT_PROBLEMS, DbrunError
+from dbrun.execute import Event
+from dbrun.local import LocalCluster
+from dbrun.plan import Plan
+
+T = TypeVar("T")
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+                  help="Apply a pure-SQL PostgreSQL schema repository safely. Without --database-url / "
+                       "DATABASE_URL, commands use the embedded local cluster in .dbrun/.")
+local_app = typer.Typer(no_args_is_help=True, help="The embedded local PostgreSQL cluster (.dbrun/).")
+app.add_typer(local_app, name="local")
+
+# Rich progress shows for runs longer than this many migrations.
+PROGRESS_THRESHOLD = 3
+
+
+class LogFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@dataclass
+class Context:
+    root: Path | None
+    database_url: str | None
+    json: bool
+    log_format: LogFormat
+    overrides: dict[str, Any]
+    out: Console
+    err: Console
+
+    def settings(self) -> Settings:
+        return load_settings(self.root, self.database_url, self.overrides)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dbrun {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    database_url: Annotated[str | None, typer.Option("--database-url", envvar="DATABASE_URL",
+                            help="postgresql:// URL; default: the embedded local cluster", show_envvar=True)] = None,
+    root: Annotated[Path | None, typer.Option("--root", envvar="DBRUN_ROOT",
+                    help="repository folder (holding sql/up)", show_default="current folder")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="print one JSON document to stdout")] = False,
+    log_format: Annotated[LogFormat, typer.Option("--log-format", envvar="DBRUN_LOG_FORMAT",
+                          help="per-migration log lines on stderr: text or json")] = LogFormat.text,
+    lock_wait: Annotated[float | None, typer.Option("--lock-wait", help="seconds to wait for another runner's lock")] = None,
+    lock_timeout: Annotated[str | None, typer.Option("--lock-timeout", help="per migration, e.g. 5s")] = None,
+    statement_timeout: Annotated[str | None, typer.Option("--statement-timeout", help="per migration, e.g. 15min")] = None,
+    lock_retries: Annotated[int | None, typer.Option("--lock-retries", help="retries after a lock timeout")] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
+) -> None:
+    ctx.obj = Context(
+        root=root, database_url=database_url, json=json_output, log_format=log_format,
+        overrides={"lock_wait": lock_wait, "lock_timeout": lock_timeout, "statement_timeout": statement_timeout,
+                   "lock_retries": lock_retries},
+        out=Console(highlight=False, soft_wrap=True),
+        err=Console(stderr=True, highlight=False, soft_wrap=True),
+    )
+
+
+def _ctx(ctx: typer.Context) -> Context:
+    assert isinstance(ctx.obj, Context)
+    return ctx.obj
+
+
+def _guard(c: Context, action: Callable[[], T]) -> T:
+    """Run a command body; expected failures become a message and their exit code, never a traceback."""
+    try:
+        return action()
+    except DbrunError as error:
+        if c.json:
+            c.out.print_json(report.dumps(report.error_dict(error)))
+        else:
+            c.err.print(report.error_renderable(error))
+        raise typer.Exit(error.exit_code) from None
+    except KeyboardInterrupt:
+        c.err.print("interrupted: the current migration's transaction was rolled back by the server")
+        raise typer.Exit(130) from None
+
+
+@contextmanager
+def _run_display(c: Context) -> Iterator[tuple[Callable[[Plan], None], Callable[[Event], None]]]:
+    """Listeners that show a progress bar (long runs, on a terminal) and per-migration log lines."""
+    progress: Progress | None = None
+    task = None
+
+    def on_plan(plan: Plan) -> None:
+        nonlocal progress, task
+        if not c.json and c.log_format is LogFormat.text:
+            for note in plan.notes:
+                c.err.print(f"note: {note}", style="yellow")
+        total = len(plan.steps) + len(plan.repeatables)
+        if total > PROGRESS_THRESHOLD and c.err.is_terminal and c.log_format is LogFormat.text:
+            progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TimeElapsedColumn(), console=c.err, transient=True)
+            progress.start()
+            task = progress.add_task(plan.direction, total=total)
+
+    def on_event(event: Event) -> None:
+        if c.log_format is LogFormat.json:
+            c.err.out(report.event_line(event), highlight=False)
+        elif event.event in ("migration", "repeatable") and event.status == "ok":
+            label = event.name if event.event == "repeatable" else event.name
+            line = (f"✓ {event.direction or 'up':<4} {label}  [dim]{event.duration_ms} ms, "
+                    f"{event.statements} statements, {event.rows} rows[/dim]")
+            (progress.console if progress else c.err).print(line)
+        elif event.event == "retry":
+            (progress.console if progress else c.err).print(f"… {event.name}: {event.message}", style="yellow")
+        if progress is not None and task is not None and event.event in ("migration", "repeatable"):
+            progress.advance(task)
+
+    try:
+        yield on_plan, on_event
+    finally:
+        if progress is not None:
+            progress.stop()
+
+
+def _notes(c: Context, outcome_target: Any) -> None:
+    if not c.json:
+        for note in getattr(outcome_target, "notes", ()):
+            c.err.print(f"note: {note}", style="dim")
+
+
+def _finish_run(c: Context, outcome: api.RunOutcome) -> None:
+    _notes(c, outcome.target)
+    if c.json:
+        c.out.print_json(report.dumps(report.run_dict(outcome)))
+    else:
+        c.out.print(report.run_renderable(outcome))
+    if outcome.checks_failed:
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
+@app.command()
+def up(
+    ctx: typer.Context,
+    to: Annotated[str | None, typer.Option("--to", help="apply up to and including this version")] = None,
+) -> None:
+    """Apply pending migrations (then changed policies/views), each atomically, under the migration lock."""
+    c = _ctx(ctx)
+    with _run_display(c) as (on_plan, on_event):
+        outcome = _guard(c, lambda: api.up(c.settings(), to=to, listener=on_event, on_plan=on_plan))
+    _finish_run(c, outcome)
+
+
+@app.command()
+def down(
+    ctx: typer.Context,
+    to: Annotated[str | None, typer.Option("--to", help="roll back everything after this version")] = None,
+    steps: Annotated[int | None, typer.Option("--steps", help="roll back this many migrations")] = None,
+    everything: Annotated[bool, typer.Option("--all", help="roll back every applied migration")] = False,
+) -> None:
+    """Roll back applied migrations with their down files, newest first."""
+    c = _ctx(ctx)
+    with _run_display(c) as (on_plan, on_event):
+        outcome = _guard(c, lambda: api.down(c.settings(), to=to, steps=steps, everything=everything,
+                                             listener=on_event, on_plan=on_plan))
+    _finish_run(c, outcome)
+
+
+@app.command()
+def status(ctx: typer.Context) -> None:
+    """Applied, pending, failed (partial), changed and missing migrations, and repeatables."""
+    c = _ctx(ctx)
+    result = _guard(c, lambda: api.status(c.settings()))
+    _notes(c, result.target)
+    if c.json:
+        c.out.print_json(report.dumps(report.status_dict(result)))
+    else:
+        c.out.print(report.status_renderable(result))
+
+
+@app.command()
+def health(ctx: typer.Context) -> None:
+    """Schema version, last migration time, pending count and state; exits 1 unless the state is ok."""
+    c = _ctx(ctx)
+    result = _guard(c, lambda: api.status(c.settings()))
+    if c.json:
+        c.out.print_json(report.dumps(report.health_dict(result)))
+    else:
+        c.out.print(report.health_renderable(result))
+    raise typer.Exit(EXIT_OK if result.health == "ok" else EXIT_PROBLEMS)
+
+
+@app.command()
+def verify(ctx: typer.Context) -> None:
+    """Run the post-checks (sql/checks/post and built-ins) only; exits 1 on any violation."""
+    c = _ctx(ctx)
+    target, results = _guard(c, lambda: api.verify(c.settings()))
+    _notes(c, target)
+    if c.json:
+        c.out.print_json(report.dumps({"post_checks": [report.check_dict(r) for r in results],
+                                       "ok": all(r.passed for r in results)}))
+    else:
+        c.out.print(report.checks_renderable("post-checks", results))
+    if not all(r.passed for r in results):
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
+@app.command()
+def repair(
+    ctx: typer.Context,
+    version: Annotated[str, typer.Argument(help="version (or file name) of the partial migration")],
+    forget: Annotated[bool, typer.Option("--forget", help="remove its record instead (it was undone by hand)")] = False,
+) -> None:
+    """Resolve a non-transactional migration that stopped part-way, after a human finished or undid it."""
+    c = _ctx(ctx)
+    outcome = _guard(c, lambda: api.repair(c.settings(), version, forget=forget))
+    if c.json:
+        c.out.print_json(report.dumps(outcome))
+    else:
+        c.out.print(report.repair_renderable(outcome))
+
+
+@app.command()
+def new(
+    ctx: typer.Context,
+    slug: Annotated[str, typer.Argument(help="lowercase snake_case description, e.g. add_users_email")],
+    non_transactional: Annotated[bool, typer.Option("--non-transactional",
+                                 help="for CREATE INDEX CONCURRENTLY and friends")] = False,
+) -> None:
+    """Create sql/up and sql/down files stamped with the current UTC time and the header template."""
+    c = _ctx(ctx)
+    up_path, down_path = _guard(c, lambda: api.new_migration(c.settings(), slug, not non_transactional))
+    if c.json:
+        c.out.print_json(report.dumps({"up": up_path, "down": down_path}))
+    else:
+        c.out.print(f"created {up_path}\ncreated {down_path}")
+
+
+@app.command()
+def render(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="a file under policies/ or views/ (.sql or .sql.j2)")],
+) -> None:
+    """Print the SQL a repeatable will run (templates rendered with jinja2)."""
+    c = _ctx(ctx)
+    text = _guard(c, lambda: api.render(c.settings(), path))
+    sys.stdout.write(text)
+
+
+@local_app.command("start")
+def local_start(ctx: typer.Context) -> None:
+    """Create (first time) and start the local cluster."""
+    c = _ctx(ctx)
+    cluster = LocalCluster(_guard(c, c.settings).cluster_dir)
+    _guard(c, cluster.start)
+    for note in cluster.notes:
+        c.err.print(f"note: {note}", style="dim")
+    _print_cluster(c, cluster)
+
+
+@local_app.command("stop")
+def local_stop(ctx: typer.Context) -> None:
+    """Stop the local cluster (its data is kept)."""
+    c = _ctx(ctx)
+    cluster = LocalCluster(_guard(c, c.settings).cluster_dir)
+    stopped = _guard(c, cluster.stop)
+    c.out.print("stopped the local cluster" if stopped else "the local cluster was not running")
+
+
+@local_app.command("status")
+def local_status(ctx: typer.Context) -> None:
+    """Where the local cluster lives and whether it runs."""
+    c = _ctx(ctx)
+    _print_cluster(c, LocalCluster(_guard(c, c.settings).cluster_dir))
+
+
+@local_app.command("url")
+def local_url(ctx: typer.Context) -> None:
+    """Print the local cluster's connection URL (starting it if needed)."""
+    c = _ctx(ctx)
+    cluster = LocalCluster(_guard(c, c.settings).cluster_dir)
+    url = _guard(c, cluster.url)
+    sys.stdout.write(url + "\n")
+
+
+def _print_cluster(c: Context, cluster: LocalCluster) -> None:
+    status_ = _guard(c, cluster.status)
+    if c.json:
+        c.out.print_json(report.dumps(status_))
+    else:
+        c.out.print(report.cluster_renderable(status_))
+
+
+def main() -> None:
+    app()

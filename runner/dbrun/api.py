@@ -214,6 +214,52 @@ def repair(settings: Settings, version: str, forget: bool = False) -> RepairOutc
         return RepairOutcome(applied.version, applied.name, "forgotten" if forget else "marked")
 
 
+SEEDS_DIR = Path("seeds")
+DEVELOPMENT = "development"
+
+
+@dataclass
+class SeedOutcome:
+    target: Target
+    files: list[str]
+    statements: int
+    rows: int
+
+
+def seed(settings: Settings, force: bool = False) -> SeedOutcome:
+    """Apply seeds/*.sql in file order, in one transaction, on a development database only.
+
+    A database counts as development when `dbrun.environment` is 'development' for it (the embedded
+    cluster sets this: `ALTER DATABASE ... SET dbrun.environment = 'development'`).
+    """
+    from dbrun.execute import ScriptError, run_script, statement_error
+    from dbrun.errors import MigrationFailed
+
+    files = sorted(p for p in (settings.root / SEEDS_DIR).glob("*.sql") if p.is_file())
+    if not files:
+        raise ConfigError(f"no seed files in {settings.root / SEEDS_DIR}")
+    with _session(settings) as (target, conn):
+        environment = conn.execute("SELECT current_setting('dbrun.environment', true)").fetchone()
+        if not force and (environment is None or environment[0] != DEVELOPMENT):
+            raise ProblemsFound("refusing to seed", [Problem(
+                "SEED-NOT-DEVELOPMENT", f"database is not marked as development (dbrun.environment = "
+                f"{environment[0] if environment and environment[0] else 'unset'})",
+                hint="seed only development databases: ALTER DATABASE <db> SET dbrun.environment = 'development' "
+                     "(then reconnect), or pass --force if you are sure")])
+        statements = rows = 0
+        with conn.transaction():
+            for path in files:
+                text = path.read_text(encoding="utf-8")
+                try:
+                    outcome = run_script(conn, text)
+                except ScriptError as exc:
+                    error = statement_error(path.relative_to(settings.root), text, exc)
+                    raise MigrationFailed(f"seed {path.name} failed; no seed was applied", error) from exc
+                statements += outcome.statements
+                rows += outcome.rows
+        return SeedOutcome(target, [str(p.relative_to(settings.root)) for p in files], statements, rows)
+
+
 NEW_TEMPLATE_UP = "new_up.sql.j2"
 NEW_TEMPLATE_DOWN = "new_down.sql.j2"
 

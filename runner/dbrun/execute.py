@@ -209,9 +209,14 @@ class Executor:
 
     def run(self, plan: Plan) -> RunResult:
         result = RunResult(self.run_id, plan.direction)
-        for step in plan.steps:
+        last = len(plan.steps) - 1
+        for position, step in enumerate(plan.steps):
             if step.script.directives.transactional:
-                result.migrations.append(self._transactional(step))
+                # Only the run's last commit waits for the WAL flush; it makes every earlier commit durable
+                # too (WAL is sequential). A crash mid-run can lose the last few migrations, each together
+                # with its records, so the history stays consistent and they are simply pending again.
+                durable = position == last and not plan.repeatables
+                result.migrations.append(self._transactional(step, durable))
             else:
                 result.migrations.append(self._non_transactional(step))
         if plan.repeatables:
@@ -227,10 +232,12 @@ class Executor:
         return (lock if lock is not None else self.settings.lock_timeout_ms,
                 stmt if stmt is not None else self.settings.statement_timeout_ms)
 
-    def _set_limits(self, script: Script | None, local: bool) -> None:
+    def _set_limits(self, script: Script | None, local: bool, durable: bool = True) -> None:
         lock_ms, statement_ms = self._limits(script)
-        self.conn.execute("SELECT set_config('lock_timeout', %s, %s), set_config('statement_timeout', %s, %s)",
-                          (f"{lock_ms}ms", local, f"{statement_ms}ms", local))
+        self.conn.execute("SELECT set_config('lock_timeout', %s, %s), set_config('statement_timeout', %s, %s), "
+                          "set_config('synchronous_commit', CASE WHEN %s THEN current_setting('synchronous_commit') "
+                          "ELSE 'off' END, true)",
+                          (f"{lock_ms}ms", local, f"{statement_ms}ms", local, durable))
 
     def _with_lock_retries(self, what: str, step: Step | None, attempt_fn: Callable[[], Any]) -> Any:
         """Run `attempt_fn`; on lock_timeout (55P03) retry with exponential backoff, a bounded number of times."""
@@ -252,17 +259,16 @@ class Executor:
 
     # -- transactional ---------------------------------------------------------------------
 
-    def _transactional(self, step: Step) -> MigrationResult:
+    def _transactional(self, step: Step, durable: bool) -> MigrationResult:
         script, migration = step.script, step.migration
         started_at = datetime.now(UTC)
         start = time.monotonic()
 
         def attempt() -> tuple[ScriptOutcome, list[str]]:
             with self.conn.transaction():
-                self._set_limits(script, local=True)
+                self._set_limits(script, local=True, durable=durable)
                 outcome = run_script(self.conn, script.file.text)
-                relations = catalog.relations_locked_by_this_session(self.conn)
-                self._record(step, outcome, relations, started_at, _ms_since(start))
+                relations = self._record(step, outcome, started_at, _ms_since(start))
             return outcome, relations
 
         try:
@@ -271,8 +277,21 @@ class Executor:
             self._fail(step, exc, started_at, start)
         return self._finished(step, outcome, relations, start)
 
-    def _record(self, step: Step, outcome: ScriptOutcome, relations: list[str], started_at: datetime,
-                duration_ms: int) -> None:
+    def _record(self, step: Step, outcome: ScriptOutcome, started_at: datetime, duration_ms: int) -> list[str]:
+        """Bookkeeping rows of a finished migration, in its transaction; returns the relations it touched."""
+        migration = step.migration
+        with self.conn.pipeline():
+            self._record_rows(step, outcome, started_at, duration_ms)
+            cursor = history.write_log(self.conn, history.LogEntry(
+                run_id=self.run_id, operation="apply" if step.direction == "up" else "rollback", status="ok",
+                started_at=started_at, direction=step.direction, version=migration.version, name=migration.name,
+                migration_hash=migration.bookkeeping().hash, checksum=step.script.file.checksum,
+                duration_ms=duration_ms, statements=outcome.statements, rows_affected=outcome.rows),
+                relations_from_locks=True)
+        row = cursor.fetchone()
+        return list(row[0]) if row else []
+
+    def _record_rows(self, step: Step, outcome: ScriptOutcome, started_at: datetime, duration_ms: int) -> None:
         migration = step.migration
         if step.direction == "up":
             history.mark_applied(self.conn, version=migration.version, name=migration.name,
@@ -282,11 +301,6 @@ class Executor:
         else:
             history.unmark(self.conn, migration.version)
             history.clear_repeatables(self.conn)
-        history.write_log(self.conn, history.LogEntry(
-            run_id=self.run_id, operation="apply" if step.direction == "up" else "rollback", status="ok",
-            started_at=started_at, direction=step.direction, version=migration.version, name=migration.name,
-            migration_hash=migration.bookkeeping().hash, checksum=step.script.file.checksum,
-            duration_ms=duration_ms, statements=outcome.statements, rows_affected=outcome.rows, relations=relations))
 
     def _finished(self, step: Step, outcome: ScriptOutcome, relations: list[str], start: float,
                   skipped: int = 0) -> MigrationResult:
@@ -356,8 +370,7 @@ class Executor:
             self.conn.execute("RESET lock_timeout; RESET statement_timeout")
         self._refuse_invalid_indexes(step, invalid_before, started_at, start)
         with self.conn.transaction():
-            relations: list[str] = []
-            self._record(step, outcome, relations, started_at, _ms_since(start))
+            relations = self._record(step, outcome, started_at, _ms_since(start))
         return self._finished(step, outcome, relations, start, skipped)
 
     def _progress(self, version: str) -> dict[int, str]:

@@ -16,6 +16,8 @@ from typing import Any
 
 import jinja2
 import sqlparse
+import sqlparse.engine
+import sqlparse.tokens
 from yoyo.migrations import Migration as YoyoMigration
 from yoyo.migrations import parse_metadata_from_sql_comments
 
@@ -175,6 +177,20 @@ class Repository:
 # statements
 
 
+def _raw_statements(text: str) -> list[Any]:
+    # sqlparse's splitter without its (slow) grouping pass: we only need boundaries and tokens.
+    return list(sqlparse.engine.FilterStack().run(text))
+
+
+def _code_tokens(statement: Any) -> list[Any]:
+    return [t for t in statement.flatten()
+            if not t.is_whitespace and t.ttype not in sqlparse.tokens.Comment.Single
+            and t.ttype not in sqlparse.tokens.Comment.Multiline and not (t.ttype in T_PUNCT and t.value == ";")]
+
+
+T_PUNCT = sqlparse.tokens.Punctuation
+
+
 def split_statements(text: str) -> list[Statement]:
     """Top-level statements with their starting lines (for non-transactional files and reports).
 
@@ -182,12 +198,12 @@ def split_statements(text: str) -> list[Statement]:
     """
     statements: list[Statement] = []
     line = 1
-    for parsed in sqlparse.parse(text):
+    for parsed in _raw_statements(text):
         raw = str(parsed)
         leading = len(raw) - len(raw.lstrip())
         start_line = line + raw[:leading].count("\n")
         line += raw.count("\n")
-        if _is_empty_sql(raw):
+        if not _code_tokens(parsed):
             continue
         # Leading comment lines belong to the file, not the statement: its text starts at its SQL.
         code_offset = _first_code_line_offset(raw.strip())
@@ -204,9 +220,15 @@ def _first_code_line_offset(text: str) -> int:
     return 0
 
 
+_LINE_COMMENT = re.compile(r"--[^\n]*")
+_BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
 def _is_empty_sql(text: str) -> bool:
-    stripped = sqlparse.format(text, strip_comments=True).strip()
-    return stripped in ("", ";")
+    # Removing comments by pattern can only err towards "not empty" (e.g. '--' inside a string),
+    # which is the safe side: the server then sees the text.
+    without = _BLOCK_COMMENT.sub("", _LINE_COMMENT.sub("", text))
+    return not without.replace(";", "").strip()
 
 
 def line_of_offset(text: str, offset: int) -> int:
@@ -298,20 +320,22 @@ def _directives_from(values: dict[str, str], file: SqlFile, problems: _Collector
     return Directives(transactional, depends, timeouts["lock_timeout"], timeouts["statement_timeout"])
 
 
+_MAYBE_TRANSACTION_CONTROL = re.compile(
+    r"\b(begin|commit|rollback|abort|savepoint|release|start\s+transaction|end\s*;)", re.IGNORECASE)
+
+
 def _transaction_control(file: SqlFile) -> Iterable[Statement]:
+    if not _MAYBE_TRANSACTION_CONTROL.search(file.text):
+        return  # the common case: no need to split the file
     for statement in split_statements(file.text):
-        parsed = sqlparse.parse(statement.text)[0]
-        first = parsed.token_first(skip_cm=True, skip_ws=True)
-        if first is None:
-            continue
-        word = first.normalized.upper().split()[0] if first.normalized else ""
-        if word in _TRANSACTION_CONTROL and not _is_block_begin(parsed):
+        first = statement.text.split(None, 1)[0].rstrip(";").upper() if statement.text.split() else ""
+        if first in _TRANSACTION_CONTROL and not _is_block_begin(statement.text):
             yield statement
 
 
-def _is_block_begin(parsed: Any) -> bool:
+def _is_block_begin(text: str) -> bool:
     # "BEGIN ATOMIC" bodies are not transaction control.
-    return bool(re.match(r"^\s*begin\s+atomic\b", str(parsed), re.IGNORECASE))
+    return bool(re.match(r"^\s*begin\s+atomic\b", text, re.IGNORECASE))
 
 
 def _version_problems(name: str, rel: Path, problems: _Collector, now: datetime) -> tuple[str, str] | None:

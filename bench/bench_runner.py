@@ -94,14 +94,15 @@ def main() -> None:
         times: dict[str, list[float]] = {"psql -1 -f": [], "dbrun up": [], "yoyo apply": []}
         for i in range(args.runs):
             url, _ = fresh(f"psql_{i}")
-            times["psql -1 -f"].append(timed(lambda: run([psql, "-q", "-X", "-1", "-v", "ON_ERROR_STOP=1",
+            times["psql -1 -f"].append(timed(lambda url=url: run([psql, "-q", "-X", "-1", "-v", "ON_ERROR_STOP=1",
                                                           "-f", str(repo / "all.sql"), url])))
             url, _ = fresh(f"dbrun_{i}")
-            times["dbrun up"].append(timed(lambda: run([str(BIN / "dbrun"), "--root", str(repo),
+            times["dbrun up"].append(timed(lambda url=url: run([str(BIN / "dbrun"), "--root", str(repo),
                                                         "--database-url", url, "up"])))
             _, yoyo_url = fresh(f"yoyo_{i}")
-            times["yoyo apply"].append(timed(lambda: run([str(BIN / "yoyo"), "apply", "--batch", "--no-config-file",
-                                                          "--database", yoyo_url, str(repo / "yoyo")])))
+            yoyo_argv = [str(BIN / "yoyo"), "apply", "--batch", "--no-config-file", "--database", yoyo_url,
+                         str(repo / "yoyo")]
+            times["yoyo apply"].append(timed(lambda argv=yoyo_argv: run(argv)))
         status_repo = work / "status_repo"
         write_repo(status_repo, args.status_migrations)
         url, _ = fresh("status")

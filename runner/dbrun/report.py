@@ -34,6 +34,12 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
+def _jsonable_dict(value: dict[str, Any]) -> dict[str, Any]:
+    converted = to_jsonable(value)
+    assert isinstance(converted, dict)
+    return converted
+
+
 def dumps(value: Any) -> str:
     return json.dumps(to_jsonable(value), indent=2, default=str)
 
@@ -45,7 +51,7 @@ def event_line(event: Event) -> str:
 # -- errors ---------------------------------------------------------------------------------
 
 def problem_dict(problem: Problem) -> dict[str, Any]:
-    return to_jsonable({"code": problem.code, "message": problem.message, "path": problem.path,
+    return _jsonable_dict({"code": problem.code, "message": problem.message, "path": problem.path,
                         "line": problem.line, "hint": problem.hint})
 
 
@@ -158,8 +164,8 @@ def run_renderable(outcome: RunOutcome) -> RenderableType:
 
 
 def run_dict(outcome: RunOutcome) -> dict[str, Any]:
-    return to_jsonable({
-        "database": outcome.target.embedded and "embedded" or "url",
+    return _jsonable_dict({
+        "database": (outcome.target.embedded and "embedded") or "url",
         "direction": outcome.plan.direction,
         "run_id": outcome.result.run_id if outcome.result else None,
         "migrations": outcome.result.migrations if outcome.result else [],
@@ -172,7 +178,7 @@ def run_dict(outcome: RunOutcome) -> dict[str, Any]:
 
 
 def check_dict(result: CheckResult) -> dict[str, Any]:
-    return to_jsonable({"name": result.name, "path": result.path, "passed": result.passed, "error": result.error,
+    return _jsonable_dict({"name": result.name, "path": result.path, "passed": result.passed, "error": result.error,
                         "sqlstate": result.sqlstate,
                         "violations": [dict(zip(result.columns, row, strict=False)) for row in result.rows]})
 
@@ -213,7 +219,7 @@ def _summary(report: StatusReport) -> str:
 
 
 def status_dict(report: StatusReport) -> dict[str, Any]:
-    return to_jsonable({
+    return _jsonable_dict({
         "schema_version": report.schema_version,
         "state": report.health,
         "counts": {s: report.count(s) for s in ("applied", "pending", "partial", "changed", "missing")},
@@ -226,7 +232,7 @@ def status_dict(report: StatusReport) -> dict[str, Any]:
 
 
 def health_dict(report: StatusReport) -> dict[str, Any]:
-    return to_jsonable({
+    return _jsonable_dict({
         "state": report.health,
         "schema_version": report.schema_version,
         "last_migration_at": report.last_migration_at,

@@ -131,7 +131,7 @@ class DbrunYoyoMigration(YoyoMigration):  # type: ignore[misc]
         down = self.dbrun.down.file.text if self.dbrun.down else None
         self.source = self.dbrun.up.file.text
         self.use_transactions = self.dbrun.up.directives.transactional
-        self._depends = set()
+        self._depends: set[YoyoMigration] = set()
         self.steps = [MigrationStep(0, self.dbrun.up.file.text, down)]
 
 
@@ -179,7 +179,7 @@ class Repository:
 
 def _raw_statements(text: str) -> list[Any]:
     # sqlparse's splitter without its (slow) grouping pass: we only need boundaries and tokens.
-    return list(sqlparse.engine.FilterStack().run(text))
+    return list(sqlparse.engine.FilterStack().run(text))  # type: ignore[no-untyped-call]
 
 
 def _code_tokens(statement: Any) -> list[Any]:

@@ -29,7 +29,8 @@ $$;
 INSERT INTO accounts (name) VALUES ('a'), ('b');
 """
 A_DOWN = "DROP FUNCTION touch();\nDROP TABLE accounts;\n"
-B_UP = "-- Migration: add_email\nALTER TABLE accounts ADD COLUMN email text;\nCREATE INDEX idx_accounts_email ON accounts (email);\n"
+B_UP = ("-- Migration: add_email\nALTER TABLE accounts ADD COLUMN email text;\n"
+        "CREATE INDEX idx_accounts_email ON accounts (email);\n")
 B_DOWN = "DROP INDEX idx_accounts_email;\nALTER TABLE accounts DROP COLUMN email;\n"
 
 

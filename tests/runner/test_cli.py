@@ -88,7 +88,8 @@ def test_new_creates_a_stamped_pair_after_the_newest_version(make_repo: Make, db
     text = (root / "sql/up" / ups[-1]).read_text()
     assert text.startswith("-- Migration: add_phone") and (root / "sql/down" / ups[-1]).exists()
     nontx = dbrun_cli("new", "index_phone", "--non-transactional", root=root)
-    assert nontx.exit_code == 0 and "transactional=false" in sorted((root / "sql/up").glob("*index_phone.sql"))[0].read_text()
+    created = sorted((root / "sql/up").glob("*index_phone.sql"))[0]
+    assert nontx.exit_code == 0 and "transactional=false" in created.read_text()
 
 
 def test_render_prints_the_rendered_template(make_repo: Make, dbrun_cli: Any) -> None:

@@ -1,0 +1,33 @@
+-- Policies: core.organizations (tenant root)
+-- Who sees what: app_rw, app_ro and the owner see only the organization named by app.org_id (its
+-- key column is organization_id); with no tenant set, nothing. app_rw may create the organization
+-- it has set as tenant (sign-up: the service picks the uuid, sets app.org_id, inserts) and update
+-- it, never its key; deletion is soft (deleted_at), hard deletes are the owner's retention job.
+-- app_auth (only app.authenticate_api_key runs as it) reads status across tenants.
+
+-- Why: start from nothing so this file is the whole truth about the table's privileges.
+REVOKE ALL ON core.organizations FROM app_rw, app_ro, app_auth;
+GRANT SELECT, INSERT ON core.organizations TO app_rw;
+GRANT UPDATE (slug, name, status, plan, max_users, max_api_keys, monthly_token_quota, deleted_at)
+    ON core.organizations TO app_rw;
+GRANT SELECT ON core.organizations TO app_ro;
+GRANT SELECT (organization_id, status, deleted_at) ON core.organizations TO app_auth;
+
+-- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+DROP POLICY IF EXISTS organizations_select_tenant ON core.organizations;
+CREATE POLICY organizations_select_tenant ON core.organizations FOR SELECT TO app_rw, app_ro, app_owner
+    USING (organization_id = (SELECT app.current_org_id()));
+DROP POLICY IF EXISTS organizations_insert_tenant ON core.organizations;
+CREATE POLICY organizations_insert_tenant ON core.organizations FOR INSERT TO app_rw, app_owner
+    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+DROP POLICY IF EXISTS organizations_update_tenant ON core.organizations;
+CREATE POLICY organizations_update_tenant ON core.organizations FOR UPDATE TO app_rw, app_owner
+    USING (organization_id = (SELECT app.current_org_id()))
+    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+DROP POLICY IF EXISTS organizations_delete_tenant ON core.organizations;
+CREATE POLICY organizations_delete_tenant ON core.organizations FOR DELETE TO app_rw, app_owner
+    USING (organization_id = (SELECT app.current_org_id()));
+
+-- Why: key authentication must check the organization before the tenant is known.
+DROP POLICY IF EXISTS organizations_select_auth ON core.organizations;
+CREATE POLICY organizations_select_auth ON core.organizations FOR SELECT TO app_auth USING (true);

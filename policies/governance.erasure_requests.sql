@@ -1,0 +1,26 @@
+-- Policies: governance.erasure_requests
+-- Who sees what: app_rw, app_ro and the owner see requests of the current tenant only; with no
+-- tenant set, nothing. app_rw records requests and rejects them; completion goes through
+-- governance.complete_erasure_request (SECURITY INVOKER, so these same policies apply to it).
+-- Requests are evidence: nobody but the owner's retention job deletes them.
+
+-- Why: start from nothing so this file is the whole truth about the table's privileges.
+REVOKE ALL ON governance.erasure_requests FROM app_rw, app_ro, app_auth;
+GRANT SELECT, INSERT ON governance.erasure_requests TO app_rw;
+GRANT UPDATE (status, reason, completed_at) ON governance.erasure_requests TO app_rw;
+GRANT SELECT ON governance.erasure_requests TO app_ro;
+
+-- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+DROP POLICY IF EXISTS erasure_requests_select_tenant ON governance.erasure_requests;
+CREATE POLICY erasure_requests_select_tenant ON governance.erasure_requests FOR SELECT TO app_rw, app_ro, app_owner
+    USING (organization_id = (SELECT app.current_org_id()));
+DROP POLICY IF EXISTS erasure_requests_insert_tenant ON governance.erasure_requests;
+CREATE POLICY erasure_requests_insert_tenant ON governance.erasure_requests FOR INSERT TO app_rw, app_owner
+    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+DROP POLICY IF EXISTS erasure_requests_update_tenant ON governance.erasure_requests;
+CREATE POLICY erasure_requests_update_tenant ON governance.erasure_requests FOR UPDATE TO app_rw, app_owner
+    USING (organization_id = (SELECT app.current_org_id()))
+    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+DROP POLICY IF EXISTS erasure_requests_delete_tenant ON governance.erasure_requests;
+CREATE POLICY erasure_requests_delete_tenant ON governance.erasure_requests FOR DELETE TO app_rw, app_owner
+    USING (organization_id = (SELECT app.current_org_id()));

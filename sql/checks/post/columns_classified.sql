@@ -1,0 +1,29 @@
+-- Check: every column of every product table has a data classification in
+-- governance.column_classifications, and no classification names a column that no longer exists.
+-- The catalog is read through query_to_xml so the check also runs before governance exists.
+WITH classified AS (
+    SELECT x.schema_name, x.table_name, x.column_name
+    FROM xmltable('/table/row' PASSING query_to_xml(
+        CASE WHEN to_regclass('governance.column_classifications') IS NULL
+             THEN 'SELECT NULL::text AS schema_name, NULL::text AS table_name, NULL::text AS column_name WHERE false'
+             ELSE 'SELECT schema_name, table_name, column_name FROM governance.column_classifications' END,
+        false, false, '')
+        COLUMNS schema_name text, table_name text, column_name text) AS x
+),
+live AS (
+    SELECT n.nspname::text AS schema_name, c.relname::text AS table_name, a.attname::text AS column_name
+    FROM pg_catalog.pg_class AS c
+    JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+    JOIN pg_catalog.pg_attribute AS a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+    WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbrun') AND n.nspname !~ '^pg_'
+)
+SELECT format('%I.%I', l.schema_name, l.table_name) AS table_name, l.column_name, 'column not classified' AS problem
+FROM live AS l
+WHERE NOT EXISTS (SELECT FROM classified AS k
+                  WHERE (k.schema_name, k.table_name, k.column_name) = (l.schema_name, l.table_name, l.column_name))
+UNION ALL
+SELECT format('%I.%I', k.schema_name, k.table_name), k.column_name, 'classification of a column that does not exist'
+FROM classified AS k
+WHERE NOT EXISTS (SELECT FROM live AS l
+                  WHERE (k.schema_name, k.table_name, k.column_name) = (l.schema_name, l.table_name, l.column_name))
+ORDER BY 1, 2;

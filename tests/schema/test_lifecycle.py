@@ -1,0 +1,124 @@
+"""Seeds, the full migration chain and the post-checks, through the dbrun CLI on real databases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.conftest import table_counts
+
+from .conftest import ORG_A, REPO_ROOT, Conn, expect_error
+
+CHECKS = REPO_ROOT / "sql" / "checks" / "post"
+
+
+def _dump(pg_dump_schema, url: str) -> str:  # type: ignore[no-untyped-def]
+    return "\n".join(line for line in pg_dump_schema(url).splitlines() if not line.startswith(("\\restrict",
+                                                                                                 "\\unrestrict")))
+
+
+def test_up_down_up_gives_the_same_schema(product_db: Conn, product_url: str, dbrun_cli, pg_dump_schema) -> None:  # type: ignore[no-untyped-def]
+    product_db.rollback()
+    before = _dump(pg_dump_schema, product_url)
+    down = dbrun_cli("down", "--all", url=product_url)
+    assert down.exit_code == 0, down.stdout + down.stderr
+    with psycopg.connect(product_url, autocommit=True) as conn:
+        left = conn.execute(
+            """SELECT n.nspname FROM pg_namespace n WHERE n.nspname IN ('app', 'core', 'audit', 'governance')
+               UNION ALL SELECT tgname FROM pg_trigger WHERE tgrelid = 'dbrun.log'::regclass""").fetchall()
+    assert left == [], "down --all left objects behind"
+    up = dbrun_cli("up", url=product_url)
+    assert up.exit_code == 0, up.stdout + up.stderr
+    assert _dump(pg_dump_schema, product_url) == before
+
+
+def test_seeds_are_refused_unless_development_and_idempotent(product_db: Conn, product_url: str, dbrun_cli) -> None:  # type: ignore[no-untyped-def]
+    product_db.rollback()
+    refused = dbrun_cli("seed", url=product_url)
+    assert refused.exit_code != 0
+    first = dbrun_cli("seed", "--force", url=product_url)
+    assert first.exit_code == 0, first.stdout + first.stderr
+    after_first = table_counts(product_url)
+    assert after_first["core.organizations"] == 2 and after_first["core.models"] == 1
+    second = dbrun_cli("seed", "--force", url=product_url)
+    assert second.exit_code == 0, second.stdout + second.stderr
+    assert table_counts(product_url) == after_first  # audit.events included: nothing was written
+    # With the seeds committed, a fresh service session works with no manual step.
+    with psycopg.connect(product_url) as conn:
+        conn.execute("SET ROLE app_rw")
+        import hashlib
+        import hmac
+        digest = hmac.new(b"dev-api-key-hmac-key-not-for-production", b"dev_acme_active_secret",
+                          hashlib.sha256).digest()
+        org = conn.execute("SELECT organization_id::text FROM app.authenticate_api_key(%s, %s)",
+                           ("ak_acmeactive10", digest)).fetchone()[0]
+        conn.execute("SELECT set_config('app.org_id', %s, true)", (org,))
+        conn.execute("UPDATE core.budgets SET amount = amount + 1")
+        assert conn.execute("SELECT count(*) FROM core.budgets").fetchone()[0] == 1
+    assert org == ORG_A
+
+
+def test_post_checks_pass(product_url: str, dbrun_cli) -> None:  # type: ignore[no-untyped-def]
+    result = dbrun_cli("verify", url=product_url)
+    assert result.exit_code == 0, result.stdout + result.stderr
+
+
+VIOLATIONS = {
+    "tables_row_level_security": "CREATE TABLE core.bad (organization_id uuid NOT NULL PRIMARY KEY)",
+    "tables_have_primary_key": "CREATE TABLE core.bad (x int)",
+    "foreign_keys_indexed": "CREATE TABLE core.bad (x int PRIMARY KEY, o uuid REFERENCES core.organizations)",
+    "tables_and_columns_commented": "CREATE TABLE core.bad (x int PRIMARY KEY)",
+    "columns_classified": "CREATE TABLE core.bad (x int PRIMARY KEY)",
+    "no_forbidden_types": "CREATE TABLE core.bad (x serial PRIMARY KEY, t timestamp, j json)",
+    "security_definer_search_path":
+        "CREATE FUNCTION core.bad() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1'",
+    "tenant_keys_include_organization_id":
+        "CREATE UNIQUE INDEX bad ON core.users (user_id)",
+    "app_roles_no_rls_bypass": "GRANT TRUNCATE ON core.users TO app_rw",
+    "objects_owned_by_owner": "CREATE TABLE core.bad (x int PRIMARY KEY)",
+}
+
+
+def test_every_post_check_has_a_violation_case() -> None:
+    assert {p.stem for p in CHECKS.glob("*.sql")} == set(VIOLATIONS)
+
+
+def test_post_checks_find_violations(db: Conn) -> None:
+    problems = []
+    for name, setup in sorted(VIOLATIONS.items()):
+        check = (CHECKS / f"{name}.sql").read_text()
+        clean = db.execute(check).fetchall()
+        if clean:
+            problems.append(f"{name}: reports {clean} on the clean schema")
+        with db.transaction(force_rollback=True):
+            db.execute(setup)
+            if not db.execute(check).fetchall():
+                problems.append(f"{name}: missed the violation {setup!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_global_unique_keys_are_declared(db: Conn) -> None:
+    """The only keys of tenant tables without organization_id are the two documented 'Global:' ones."""
+    rows = db.execute("""SELECT conname FROM pg_constraint
+                         WHERE obj_description(oid, 'pg_constraint') LIKE 'Global:%' ORDER BY 1""").fetchall()
+    assert [r[0] for r in rows] == ["uq_api_keys_prefix", "uq_organizations_slug"]
+
+
+def test_unset_context_functions(db: Conn) -> None:
+    assert db.execute("SELECT app.current_org_id(), app.current_user_id()").fetchone() == (None, None)
+    db.execute("SELECT set_config('app.user_id', 'garbage', true)")
+    exc = expect_error(db, "SELECT app.current_user_id()")
+    assert exc.sqlstate == "22P02"
+
+
+@pytest.mark.parametrize("path", sorted((REPO_ROOT / "sql" / "up").glob("*.sql")), ids=lambda p: p.name[:12])
+def test_migration_files_follow_conventions(path: Path) -> None:
+    text = path.read_text()
+    down = REPO_ROOT / "sql" / "down" / path.name
+    assert down.exists()
+    assert text.startswith(f"-- Migration: {path.stem[13:]}\n")
+    assert down.read_text().startswith(f"-- Migration: {path.stem[13:]}\n")
+    assert "BEGIN;" not in text.upper() and "COMMIT;" not in text.upper()
+    assert text.count("SET LOCAL ROLE app_owner") == text.count("RESET ROLE")

@@ -6,12 +6,12 @@ cli.py parses options and renders what these return; tests call them directly to
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import psycopg
 
@@ -232,8 +232,8 @@ def seed(settings: Settings, force: bool = False) -> SeedOutcome:
     A database counts as development when `dbrun.environment` is 'development' for it (the embedded
     cluster sets this: `ALTER DATABASE ... SET dbrun.environment = 'development'`).
     """
-    from dbrun.execute import ScriptError, run_script, statement_error
     from dbrun.errors import MigrationFailed
+    from dbrun.execute import ScriptError, run_script, statement_error
 
     files = sorted(p for p in (settings.root / SEEDS_DIR).glob("*.sql") if p.is_file())
     if not files:

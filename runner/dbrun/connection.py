@@ -11,7 +11,7 @@ import psycopg
 
 from dbrun import __version__
 from dbrun.config import Settings
-from dbrun.errors import ConnectionFailed, ProblemsFound, Problem
+from dbrun.errors import ConnectionFailed, Problem, ProblemsFound
 from dbrun.local import LocalCluster
 
 MIN_SERVER_VERSION = 140000

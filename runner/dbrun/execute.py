@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg import errors as pg_errors
 
 from dbrun import catalog, history
 from dbrun.config import Settings

@@ -1,8 +1,5 @@
 """dbrun: apply a pure-SQL PostgreSQL schema repository safely."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("dbrun")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+source"
+# The single source of the version (pyproject.toml reads it): importlib.metadata would cost
+# ~100 ms of start-up on every command.
+__version__ = "0.1.0"

@@ -12,9 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
 import sqlparse
 import sqlparse.engine
 import sqlparse.tokens
@@ -23,6 +22,9 @@ from yoyo.migrations import parse_metadata_from_sql_comments
 
 from dbrun.config import parse_duration_ms
 from dbrun.errors import ConfigError, Problem, ProblemsFound
+
+if TYPE_CHECKING:
+    import jinja2
 
 UP_DIR = Path("sql/up")
 DOWN_DIR = Path("sql/down")
@@ -442,6 +444,8 @@ def _load_checks(root: Path, phase: str, folder: Path, problems: _Collector) -> 
 
 
 def template_environment(root: Path) -> jinja2.Environment:
+    import jinja2  # only repositories with templates pay for importing it
+
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(root / d) for d in REPEATABLE_DIRS] + [str(root)]),
         undefined=jinja2.StrictUndefined,
@@ -460,6 +464,8 @@ def render_template(root: Path, path: Path, variables: dict[str, Any]) -> str:
 
 
 def _render(root: Path, path: Path, variables: dict[str, Any], problems: _Collector) -> str | None:
+    import jinja2
+
     rel = path.relative_to(root)
     env = template_environment(root)
     try:

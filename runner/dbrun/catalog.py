@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -34,3 +35,311 @@ def relations_locked_by_this_session(conn: Conn, exclude_schemas: tuple[str, ...
         (list(exclude_schemas),),
     ).fetchall()
     return [r[0] for r in rows]
+
+
+# ---------------------------------------------------------------------------------------------
+# Catalog snapshots and lock observation for the dry-run (review.py).
+#
+# Every query below reads pg_catalog only and avoids pg_get_viewdef(), which takes ACCESS SHARE on
+# the view and its base tables: the dry-run holds its transaction open, and a lock taken by
+# introspection would both hide the statement's own locks and block other sessions' DDL.
+# The queries without parameters are sent verbatim by psycopg, so their `%` are single.
+
+# Schemas whose objects the snapshot ignores: PostgreSQL's own and dbrun's bookkeeping.
+_SNAPSHOT_EXCLUDED = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'dbrun') " \
+                     "AND n.nspname NOT LIKE 'pg_temp%' AND n.nspname NOT LIKE 'pg_toast_temp%'"
+
+_RELKIND_LABEL = """CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table'
+    WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence'
+    WHEN 'f' THEN 'foreign table' WHEN 'c' THEN 'composite type' ELSE c.relkind::text END"""
+
+_QUALIFIED = "(quote_ident(n.nspname) || '.' || quote_ident(c.relname))"
+
+# One row per object: (kind, identity, fields). `fields` is a jsonb object whose keys are compared
+# one by one, so a diff can say "type: integer -> bigint" rather than "definition changed".
+_SNAPSHOT_SQL = f"""
+SELECT 'schema', quote_ident(n.nspname), jsonb_build_object('owner', pg_get_userbyid(n.nspowner))
+FROM pg_namespace n WHERE {_SNAPSHOT_EXCLUDED}
+UNION ALL
+SELECT {_RELKIND_LABEL}, {_QUALIFIED}, jsonb_build_object(
+    'owner', pg_get_userbyid(c.relowner),
+    'unlogged', c.relpersistence = 'u',
+    'partition of', (SELECT i.inhparent::regclass::text FROM pg_inherits i WHERE i.inhrelid = c.oid LIMIT 1),
+    'partition bound', pg_get_expr(c.relpartbound, c.oid),
+    'definition md5', (SELECT md5(r.ev_action::text) FROM pg_rewrite r
+                       WHERE r.ev_class = c.oid AND r.rulename = '_RETURN'))
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND {_SNAPSHOT_EXCLUDED}
+UNION ALL
+SELECT 'RLS', {_QUALIFIED}, jsonb_build_object('enabled', c.relrowsecurity, 'forced', c.relforcerowsecurity)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND (c.relrowsecurity OR c.relforcerowsecurity) AND {_SNAPSHOT_EXCLUDED}
+UNION ALL
+SELECT 'column', {_QUALIFIED} || '.' || quote_ident(a.attname), jsonb_build_object(
+    'type', format_type(a.atttypid, a.atttypmod),
+    'not null', a.attnotnull,
+    'default', pg_get_expr(d.adbin, d.adrelid),
+    'identity', nullif(a.attidentity, ''),
+    'generated', nullif(a.attgenerated, ''),
+    'collation', CASE WHEN a.attcollation <> t.typcollation THEN a.attcollation::regcollation::text END)
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE c.relkind IN ('r', 'p', 'f') AND a.attnum > 0 AND NOT a.attisdropped AND {_SNAPSHOT_EXCLUDED}
+UNION ALL
+SELECT 'constraint', {_QUALIFIED} || '.' || quote_ident(k.conname), jsonb_build_object(
+    'definition', pg_get_constraintdef(k.oid), 'validated', k.convalidated)
+FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE {_SNAPSHOT_EXCLUDED}
+UNION ALL
+SELECT 'index', {_QUALIFIED}, jsonb_build_object(
+    'definition', pg_get_indexdef(i.indexrelid), 'valid', i.indisvalid)
+FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE {_SNAPSHOT_EXCLUDED}
+UNION ALL
+SELECT 'policy', {_QUALIFIED} || '.' || quote_ident(p.polname), jsonb_build_object(
+    'command', CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
+        WHEN 'd' THEN 'DELETE' ELSE 'ALL' END, 'permissive', p.polpermissive,
+    'roles', (SELECT string_agg(CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r)::text END, ', '
+                                ORDER BY 1)
+              FROM unnest(p.polroles) r),
+    'using', pg_get_expr(p.polqual, p.polrelid), 'with check', pg_get_expr(p.polwithcheck, p.polrelid))
+FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE {_SNAPSHOT_EXCLUDED}
+UNION ALL
+SELECT 'trigger', {_QUALIFIED} || '.' || quote_ident(g.tgname), jsonb_build_object(
+    'definition', pg_get_triggerdef(g.oid), 'enabled', g.tgenabled <> 'D')
+FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE NOT g.tgisinternal AND {_SNAPSHOT_EXCLUDED}
+UNION ALL
+SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
+    format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
+    jsonb_build_object('returns', pg_get_function_result(p.oid),
+        'volatility', CASE p.provolatile WHEN 'i' THEN 'immutable' WHEN 's' THEN 'stable' ELSE 'volatile' END,
+        'security definer', p.prosecdef, 'config', array_to_string(p.proconfig, ', '),
+        'owner', pg_get_userbyid(p.proowner), 'body md5', md5(p.prosrc))
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE {_SNAPSHOT_EXCLUDED}
+UNION ALL
+SELECT CASE t.typtype WHEN 'e' THEN 'enum' WHEN 'd' THEN 'domain' ELSE 'type' END,
+    format('%I.%I', n.nspname, t.typname), jsonb_build_object(
+    'labels', (SELECT string_agg(e.enumlabel, ', ' ORDER BY e.enumsortorder) FROM pg_enum e
+               WHERE e.enumtypid = t.oid),
+    'base type', CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) END,
+    'not null', t.typnotnull)
+FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE t.typtype IN ('e', 'd') AND {_SNAPSHOT_EXCLUDED}
+UNION ALL
+SELECT 'extension', quote_ident(x.extname), jsonb_build_object('version', x.extversion)
+FROM pg_extension x
+UNION ALL
+SELECT 'role', quote_ident(r.rolname), jsonb_build_object(
+    'login', r.rolcanlogin, 'superuser', r.rolsuper, 'bypass RLS', r.rolbypassrls,
+    'inherit', r.rolinherit, 'create role', r.rolcreaterole, 'create db', r.rolcreatedb)
+FROM pg_roles r WHERE r.rolname !~ '^pg_'
+UNION ALL
+SELECT 'grant', g.object || ' TO ' || g.grantee, jsonb_build_object('privileges', g.privileges)
+FROM (
+    SELECT obj.object,
+           CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee)::text END AS grantee,
+           string_agg(x.privilege_type || CASE WHEN x.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END, ', '
+                      ORDER BY x.privilege_type) AS privileges
+    FROM (
+        SELECT {_RELKIND_LABEL} || ' ' || {_QUALIFIED} AS object, c.relacl AS acl, c.relowner AS owner
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND c.relacl IS NOT NULL AND {_SNAPSHOT_EXCLUDED}
+        UNION ALL
+        SELECT 'schema ' || quote_ident(n.nspname), n.nspacl, n.nspowner
+        FROM pg_namespace n WHERE n.nspacl IS NOT NULL AND {_SNAPSHOT_EXCLUDED}
+        UNION ALL
+        SELECT 'function ' || format('%I.%I(%s)', n.nspname, p.proname,
+                                     pg_get_function_identity_arguments(p.oid)),
+               p.proacl, p.proowner
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE p.proacl IS NOT NULL AND {_SNAPSHOT_EXCLUDED}
+    ) obj, aclexplode(obj.acl) x
+    WHERE x.grantee <> obj.owner
+    GROUP BY 1, 2
+) g
+UNION ALL
+SELECT 'column grant', {_QUALIFIED} || '.' || quote_ident(a.attname) || ' TO '
+        || CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee)::text END,
+    jsonb_build_object('privileges', string_agg(x.privilege_type, ', ' ORDER BY x.privilege_type))
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace,
+     aclexplode(a.attacl) x
+WHERE a.attacl IS NOT NULL AND {_SNAPSHOT_EXCLUDED}
+GROUP BY c.oid, n.nspname, c.relname, a.attname, x.grantee
+"""
+
+# Catalog kinds whose objects belong to another object; a diff does not list them when their
+# owner is itself created or dropped (a new table's columns are part of "created table").
+_OWNED_KINDS = ("column", "constraint", "policy", "trigger", "RLS", "column grant")
+
+
+@dataclass(frozen=True)
+class ObjectChange:
+    """One object created, altered or dropped between two snapshots."""
+
+    action: str  # created | altered | dropped
+    kind: str
+    name: str
+    details: tuple[str, ...] = ()
+
+
+CatalogSnapshot = dict[tuple[str, str], dict[str, Any]]
+
+
+def catalog_snapshot(conn: Conn) -> CatalogSnapshot:
+    """Every user object with the fields that define it (see _SNAPSHOT_SQL)."""
+    rows = conn.execute(_SNAPSHOT_SQL).fetchall()
+    return {(kind, name): {k: v for k, v in fields.items() if v is not None} for kind, name, fields in rows}
+
+
+def _describe(fields: dict[str, Any]) -> tuple[str, ...]:
+    interesting = {k: v for k, v in fields.items() if not k.endswith("md5") and k != "owner"}
+    return tuple(f"{key}: {_show(value)}" for key, value in sorted(interesting.items()) if value not in (False, ""))
+
+
+def _show(value: Any) -> str:
+    return "yes" if value is True else "no" if value is False else str(value)
+
+
+def _changed_fields(before: dict[str, Any], after: dict[str, Any]) -> tuple[str, ...]:
+    details = []
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        if key.endswith("md5"):
+            details.append(key.removesuffix(" md5") + " changed")
+        else:
+            shown_old = _show(old) if old is not None else "-"
+            shown_new = _show(new) if new is not None else "-"
+            details.append(f"{key}: {shown_old} → {shown_new}")
+    return tuple(details)
+
+
+def _columns_of(snapshot: CatalogSnapshot, table: str) -> tuple[str, ...]:
+    prefix = table + "."
+    return tuple(f"column {name[len(prefix):]}: {', '.join(_describe(fields))}"
+                 for (kind, name), fields in snapshot.items() if kind == "column" and name.startswith(prefix))
+
+
+def _owner_of(kind: str, name: str) -> str | None:
+    """For an owned object (table.column, table.constraint, ...), the table's qualified name."""
+    if kind not in _OWNED_KINDS:
+        return None
+    base = name.split(" TO ", 1)[0]
+    return base if kind == "RLS" else base.rsplit(".", 1)[0]
+
+
+def diff_snapshots(before: CatalogSnapshot, after: CatalogSnapshot) -> list[ObjectChange]:
+    """Objects created, altered and dropped.
+
+    A new table's columns are listed in its own entry (its constraints, indexes, policies and
+    triggers keep theirs: a reviewer checks each); a dropped table's parts go with it.
+    """
+    created = {name for (kind, name) in set(after) - set(before) if kind not in _OWNED_KINDS}
+    dropped = {name for (kind, name) in set(before) - set(after) if kind not in _OWNED_KINDS}
+    changes: list[ObjectChange] = []
+    for key in sorted(set(before) | set(after), key=lambda k: (k[1], k[0])):
+        kind, name = key
+        owner = _owner_of(kind, name)
+        if owner in dropped or (owner in created and kind in ("column", "column grant")):
+            continue
+        if key not in before:
+            columns = _columns_of(after, name) if kind in ("table", "partitioned table", "foreign table") else ()
+            changes.append(ObjectChange("created", kind, name, _describe(after[key]) + columns))
+        elif key not in after:
+            changes.append(ObjectChange("dropped", kind, name))
+        elif before[key] != after[key]:
+            changes.append(ObjectChange("altered", kind, name, _changed_fields(before[key], after[key])))
+    return changes
+
+
+@dataclass(frozen=True)
+class RelationInfo:
+    """A relation that existed when the dry-run started."""
+
+    oid: int
+    name: str  # schema-qualified, quoted where needed
+    kind: str
+    filenode: int
+    rows_estimate: int | None  # pg_class.reltuples; None when never vacuumed or analyzed
+
+
+def existing_relations(conn: Conn) -> dict[int, RelationInfo]:
+    """Tables, views, sequences and foreign tables (not indexes: their table's lock says it all)."""
+    rows = conn.execute(
+        f"""SELECT c.oid, {_QUALIFIED}, {_RELKIND_LABEL}, c.relfilenode,
+                   CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::bigint END
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND {_SNAPSHOT_EXCLUDED}"""
+    ).fetchall()
+    return {row[0]: RelationInfo(*row) for row in rows}
+
+
+# This session's granted relation locks, with the current filenode of each relation held in ACCESS
+# EXCLUSIVE (a rewrite needs that lock, so no other relation can have been rewritten). The dry-run
+# sends it in the same execute as each statement, to save a round trip per statement.
+SESSION_RELATION_LOCKS_SQL = """SELECT l.relation::oid, l.mode, c.relfilenode
+FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation AND l.mode = 'AccessExclusiveLock'
+WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"""
+
+
+def parse_session_locks(rows: list[tuple[Any, ...]]) -> tuple[set[tuple[int, str]], dict[int, int]]:
+    """SESSION_RELATION_LOCKS_SQL rows as ({(oid, mode)}, {oid: filenode})."""
+    locks = {(oid, mode) for oid, mode, _ in rows}
+    filenodes = {oid: filenode for oid, _, filenode in rows if filenode is not None}
+    return locks, filenodes
+
+
+def session_relation_locks(conn: Conn) -> tuple[set[tuple[int, str]], dict[int, int]]:
+    """This session's granted relation locks as (oid, mode), and filenodes (SESSION_RELATION_LOCKS_SQL)."""
+    return parse_session_locks(conn.execute(SESSION_RELATION_LOCKS_SQL).fetchall())
+
+
+@dataclass(frozen=True)
+class LockHolding:
+    relation: str
+    mode: str
+    pid: int
+    granted: bool
+    application_name: str
+    state: str
+    query: str
+
+
+def other_sessions_locks(conn: Conn, relations: list[str]) -> list[LockHolding]:
+    """Locks other sessions hold (or wait for) on the named relations: who a dry-run would queue behind."""
+    rows = conn.execute(
+        f"""SELECT {_QUALIFIED}, l.mode, l.pid, l.granted, coalesce(a.application_name, ''),
+                   coalesce(a.state, ''), left(coalesce(a.query, ''), 200)
+            FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE l.locktype = 'relation' AND l.pid <> pg_backend_pid()
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND {_QUALIFIED} = ANY(%(relations)s)
+            ORDER BY l.granted DESC, l.pid""",
+        {"relations": relations},
+    ).fetchall()
+    return [LockHolding(*row) for row in rows]
+
+
+def search_path_schemas(conn: Conn) -> list[str]:
+    row = conn.execute("SELECT current_schemas(false)").fetchone()
+    return list(row[0]) if row else []
+
+
+def index_tables(conn: Conn) -> dict[str, str]:
+    """Each user index's qualified name -> its table's (DROP INDEX locks the table, not just the index)."""
+    rows = conn.execute(
+        f"""SELECT {_QUALIFIED}, quote_ident(tn.nspname) || '.' || quote_ident(t.relname)
+            FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
+            WHERE {_SNAPSHOT_EXCLUDED}"""
+    ).fetchall()
+    return {index: table for index, table in rows}

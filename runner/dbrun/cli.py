@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from dbrun import __version__, api, report
+from dbrun import __version__, api, report, review, review_report
 from dbrun.config import Settings, load_settings
 from dbrun.errors import EXIT_OK, EXIT_PROBLEMS, DbrunError
 from dbrun.execute import Event
@@ -33,7 +33,7 @@ app.add_typer(local_app, name="local")
 PROGRESS_THRESHOLD = 3
 
 
-class LogFormat(str, Enum):
+class LogFormat(StrEnum):
     text = "text"
     json = "json"
 
@@ -125,7 +125,7 @@ def _run_display(c: Context) -> Iterator[tuple[Callable[[Plan], None], Callable[
         if c.log_format is LogFormat.json:
             c.err.out(report.event_line(event), highlight=False)
         elif event.event in ("migration", "repeatable") and event.status == "ok":
-            label = event.name if event.event == "repeatable" else event.name
+            label = event.name
             line = (f"✓ {event.direction or 'up':<4} {label}  [dim]{event.duration_ms} ms, "
                     f"{event.statements} statements, {event.rows} rows[/dim]")
             (progress.console if progress else c.err).print(line)
@@ -157,13 +157,50 @@ def _finish_run(c: Context, outcome: api.RunOutcome) -> None:
         raise typer.Exit(EXIT_PROBLEMS)
 
 
+class ReviewFormat(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+DryRunOption = Annotated[bool, typer.Option("--dry-run", help="run it in a transaction that is always rolled "
+                                            "back; report statements, locks, rewrites and objects")]
+FormatOption = Annotated[ReviewFormat, typer.Option("--format",
+                                                    help="dry-run report: text, json or markdown")]
+OfflineOption = Annotated[bool, typer.Option("--offline", help="dry-run without a database: plan from files, "
+                                             "static lock estimates")]
+
+
+def _dry_run(c: Context, fmt: ReviewFormat, run: Callable[[Settings], review.DryRun]) -> None:
+    """Render a dry-run in the chosen format; exit 3 if a migration would fail, 1 if checks fail."""
+    result = _guard(c, lambda: run(c.settings()))
+    if c.json or fmt is ReviewFormat.json:
+        c.out.print_json(report.dumps(review_report.as_dict(result)))
+    elif fmt is ReviewFormat.markdown:
+        sys.stdout.write(review_report.markdown(result))
+    else:
+        c.out.print(review_report.renderable(result))
+    raise typer.Exit(result.exit_code)
+
+
+def _dry_run_usage(dry_run: bool, fmt: ReviewFormat, offline: bool) -> None:
+    if not dry_run and (offline or fmt is not ReviewFormat.text):
+        raise typer.BadParameter("--offline and --format apply to --dry-run only", param_hint="--dry-run")
+
+
 @app.command()
 def up(
     ctx: typer.Context,
     to: Annotated[str | None, typer.Option("--to", help="apply up to and including this version")] = None,
+    dry_run: DryRunOption = False,
+    fmt: FormatOption = ReviewFormat.text,
+    offline: OfflineOption = False,
 ) -> None:
     """Apply pending migrations (then changed policies/views), each atomically, under the migration lock."""
     c = _ctx(ctx)
+    _dry_run_usage(dry_run, fmt, offline)
+    if dry_run:
+        _dry_run(c, fmt, lambda settings: review.dry_run_up(settings, to, offline=offline))
     with _run_display(c) as (on_plan, on_event):
         outcome = _guard(c, lambda: api.up(c.settings(), to=to, listener=on_event, on_plan=on_plan))
     _finish_run(c, outcome)
@@ -175,9 +212,16 @@ def down(
     to: Annotated[str | None, typer.Option("--to", help="roll back everything after this version")] = None,
     steps: Annotated[int | None, typer.Option("--steps", help="roll back this many migrations")] = None,
     everything: Annotated[bool, typer.Option("--all", help="roll back every applied migration")] = False,
+    dry_run: DryRunOption = False,
+    fmt: FormatOption = ReviewFormat.text,
+    offline: OfflineOption = False,
 ) -> None:
     """Roll back applied migrations with their down files, newest first."""
     c = _ctx(ctx)
+    _dry_run_usage(dry_run, fmt, offline)
+    if dry_run:
+        _dry_run(c, fmt, lambda settings: review.dry_run_down(
+            settings, to=to, steps=steps, everything=everything, offline=offline))
     with _run_display(c) as (on_plan, on_event):
         outcome = _guard(c, lambda: api.down(c.settings(), to=to, steps=steps, everything=everything,
                                              listener=on_event, on_plan=on_plan))
@@ -263,6 +307,51 @@ def render(
     c = _ctx(ctx)
     text = _guard(c, lambda: api.render(c.settings(), path))
     sys.stdout.write(text)
+
+
+@app.command()
+def seed(
+    ctx: typer.Context,
+    force: Annotated[bool, typer.Option("--force", help="seed a database not marked as development")] = False,
+) -> None:
+    """Load the deterministic development data in seeds/ (idempotent; development databases only)."""
+    c = _ctx(ctx)
+    outcome = _guard(c, lambda: api.seed(c.settings(), force=force))
+    _notes(c, outcome.target)
+    if c.json:
+        c.out.print_json(report.dumps({"files": outcome.files, "statements": outcome.statements,
+                                       "rows": outcome.rows}))
+    else:
+        c.out.print(f"seeded {len(outcome.files)} file(s): {outcome.statements} statements, {outcome.rows} rows")
+
+
+class LintFormat(StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+@app.command()
+def lint(
+    ctx: typer.Context,
+    paths: Annotated[list[Path] | None, typer.Argument(help="files or folders; default: sql/, policies/, "
+                                                            "views/, seeds/")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="only files changed since this git revision; "
+                                              "an edited applied migration is an error")] = None,
+    fmt: Annotated[LintFormat, typer.Option("--format", help="text, json or github (workflow annotations)")]
+    = LintFormat.text,
+    show_silenced: Annotated[bool, typer.Option("--show-silenced", help="also list findings silenced by "
+                                                "`-- noqa: CODE reason`")] = False,
+) -> None:
+    """Lint the SQL: sqlfluff naming/type rules, Squawk's locking rules, dbrun's repository rules; exits 1 on errors."""
+    # Imported here: sqlfluff is slow to import and only this command needs it.
+    from dbrun.lint import render as render_lint
+    from dbrun.lint import run_lint
+
+    c = _ctx(ctx)
+    result = _guard(c, lambda: run_lint(c.settings(), paths or None, since, show_silenced))
+    sys.stdout.write(render_lint(result, "json" if c.json else fmt.value))
+    raise typer.Exit(result.exit_code)
 
 
 @local_app.command("start")

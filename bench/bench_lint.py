@@ -1,0 +1,107 @@
+"""Benchmark `dbrun lint`: whole repository, per-file cost, and --since on a one-file change.
+
+    .venv/bin/python bench/bench_lint.py [--runs 5]
+
+Every figure is the median of --runs runs of the real command line (`dbrun lint`, a fresh process
+each time, as in CI). The baseline, measured in the same run on the same files, is plain
+`sqlfluff lint --processes 2` with the same .sqlfluff: the ratio shows what Squawk, dbrun's rules
+and the re-parse of unparsable statements add on top of parsing. The repository is copied to a
+temporary git repository, padded with copies of its migrations to at least 60 files (the goal's
+size), so the checkout is never touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+TARGET_FILES = 60
+GOAL_WHOLE_S = 10.0
+GOAL_SINCE_S = 3.0
+
+
+def median_seconds(command: Sequence[str], cwd: Path, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        done = subprocess.run(list(command), cwd=cwd, capture_output=True, text=True, check=False)
+        times.append(time.perf_counter() - start)
+        if done.returncode not in (0, 1):
+            raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    return statistics.median(times)
+
+
+def copy_repository(target: Path) -> list[Path]:
+    """Copy the lintable tree, pad it to TARGET_FILES with renumbered migration pairs, git-commit it."""
+    for name in ("pyproject.toml", ".sqlfluff", ".squawk.toml"):
+        if (ROOT / name).is_file():
+            shutil.copy(ROOT / name, target / name)
+    for folder in ("sql", "policies", "views", "seeds"):
+        if (ROOT / folder).is_dir():
+            shutil.copytree(ROOT / folder, target / folder)
+    ups = sorted((target / "sql/up").glob("*.sql"))
+    if not ups:
+        raise SystemExit("the repository has no migrations to benchmark")
+    version = 209901010000  # after every real version, so order and pairs stay valid
+    while len(lintable(target)) < TARGET_FILES:
+        for up in ups:
+            slug = up.name.split("_", 1)[1]
+            shutil.copy(up, target / "sql/up" / f"{version}_{slug}")
+            shutil.copy(target / "sql/down" / up.name, target / "sql/down" / f"{version}_{slug}")
+            version += 1
+            if len(lintable(target)) >= TARGET_FILES:
+                break
+    git(target, "init", "-q")
+    git(target, "add", ".")
+    git(target, "commit", "-q", "-m", "benchmark base")
+    return lintable(target)
+
+
+def lintable(root: Path) -> list[Path]:
+    folders = [root / f for f in ("sql", "policies", "views", "seeds")]
+    return sorted(p for folder in folders if folder.is_dir() for p in folder.rglob("*.sql"))
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com", *args], cwd=root,
+                   check=True, capture_output=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    runs = parser.parse_args().runs
+    with tempfile.TemporaryDirectory(prefix="bench-lint-") as tmp:
+        root = Path(tmp)
+        files = copy_repository(root)
+        rel = [str(p.relative_to(root)) for p in files]
+        dbrun = [str(BIN / "dbrun"), "--root", str(root), "lint"]
+        whole = median_seconds(dbrun, root, runs)
+        baseline = median_seconds([str(BIN / "sqlfluff"), "lint", "--processes", "2", "--nofail", *rel], root, runs)
+        one = median_seconds([*dbrun, rel[0]], root, runs)
+        newest = sorted((root / "sql/up").glob("*.sql"))[-1]
+        changed = root / "sql/up" / "209912312359_bench_change.sql"
+        shutil.copy(newest, changed)
+        shutil.copy(root / "sql/down" / newest.name, root / "sql/down" / changed.name)
+        since = median_seconds([*dbrun, "--since", "HEAD"], root, runs)
+    n = len(files)
+    per_file = (whole - one) / (n - 1)
+    print(f"files: {n} (repository padded to >= {TARGET_FILES}); median of {runs} runs; 2 cores")
+    print(f"dbrun lint (whole repository):        {whole:6.2f} s   goal < {GOAL_WHOLE_S:.0f} s")
+    print(f"baseline: sqlfluff lint --processes 2: {baseline:6.2f} s   ratio dbrun/sqlfluff = {whole / baseline:.2f}")
+    print(f"dbrun lint one file:                  {one:6.2f} s   (start-up + one file)")
+    print(f"per-file cost: (whole - one) / (n - 1) = {per_file * 1000:5.0f} ms")
+    print(f"dbrun lint --since HEAD (one new migration pair): {since:5.2f} s   goal < {GOAL_SINCE_S:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

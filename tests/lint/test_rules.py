@@ -1,0 +1,51 @@
+"""Every rule, passing and failing, from cases/rules.toml: the finding's code and lines."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlfluff.core import Linter
+
+from dbrun.lint import run_lint
+from dbrun.lint.findings import Finding
+from dbrun.lint.fluff import lint_text
+from dbrun.lint.repository import transactional
+from dbrun.lint.squawk import SquawkInput, run_squawk
+
+from .conftest import RepoFactory
+
+CASES: list[dict[str, Any]] = tomllib.loads(
+    (Path(__file__).parent / "cases" / "rules.toml").read_text(encoding="utf-8"))["case"]
+DEFAULT_PATH = "sql/up/202601010000_change.sql"
+
+
+def findings_for(case: dict[str, Any], linter: Linter, rules_root: Path, make_repo: RepoFactory) -> list[Finding]:
+    rel = Path(case.get("path", DEFAULT_PATH))
+    sql: str = case["sql"]
+    tool = case.get("tool", "sqlfluff")
+    if tool == "sqlfluff":
+        return lint_text(linter, rules_root, rules_root / rel, sql)
+    if tool == "squawk":
+        root = make_repo({rel.as_posix(): sql})
+        return run_squawk(root, [SquawkInput(rel, transactional(root, rel, sql))])
+    files = {rel.as_posix(): sql}
+    if rel.parent == Path("sql/up"):
+        files[f"sql/down/{rel.name}"] = "SELECT 1;\n"
+    return [f for f in run_lint(make_repo(files), None, None, False).findings if f.path == rel]
+
+
+def test_cases_cover_every_plugin_rule() -> None:
+    from dbrun.lint.plugin import get_rules
+
+    covered = {case["code"] for case in CASES}
+    assert {rule.code for rule in get_rules()} <= covered
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
+def test_rule_case(case: dict[str, Any], linter: Linter, rules_root: Path, make_repo: RepoFactory) -> None:
+    found = findings_for(case, linter, rules_root, make_repo)
+    lines = sorted(f.line for f in found if f.code == case["code"])
+    assert lines == sorted(case["lines"]), "\n".join(f"{f.line}:{f.col} {f.code} {f.message}" for f in found)

@@ -7,6 +7,7 @@ transaction, so a check can never change the database it inspects.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ class CheckResult:
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     error: str | None = None
     sqlstate: str | None = None
+    skipped: str | None = None  # why the check did not run (a relation it requires does not exist yet)
 
     @property
     def passed(self) -> bool:
@@ -46,8 +48,29 @@ def builtin_checks() -> list[Check]:
             for name, sql in BUILTIN_POST_CHECKS.items()]
 
 
+# `-- dbrun: requires=schema.table[,schema.table]` in a check's header: the check only makes sense once
+# those relations exist (e.g. after the migration that creates them), so before that it is skipped.
+_REQUIRES = re.compile(r"^\s*--\s*dbrun\s*:\s*requires\s*=\s*(?P<names>\S+)\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+def required_relations(check: Check) -> list[str]:
+    return [name for match in _REQUIRES.finditer(check.file.text) for name in match.group("names").split(",") if name]
+
+
+def _missing(conn: Conn, relations: list[str]) -> list[str]:
+    if not relations:
+        return []
+    rows = conn.execute("SELECT name FROM unnest(%s::text[]) AS name WHERE to_regclass(name) IS NULL",
+                        (relations,)).fetchall()
+    return [row[0] for row in rows]
+
+
 def run_check(conn: Conn, check: Check, timeout_ms: int = 60_000) -> CheckResult:
     result = CheckResult(check.name, check.file.rel)
+    missing = _missing(conn, required_relations(check))
+    if missing:
+        result.skipped = f"skipped: {', '.join(missing)} does not exist yet"
+        return result
     try:
         with conn.transaction():
             conn.execute("SET TRANSACTION READ ONLY")

@@ -123,8 +123,10 @@ def migration_line(result: MigrationResult) -> Text:
 
 def checks_renderable(title: str, results: list[CheckResult]) -> RenderableType:
     failed = [r for r in results if not r.passed]
+    skipped = sum(1 for r in results if r.skipped)
     if not failed:
-        return Text(f"{title}: {len(results)} passed", style="green")
+        note = f" ({skipped} skipped: what they check does not exist yet)" if skipped else ""
+        return Text(f"{title}: {len(results) - skipped} passed{note}", style="green")
     parts: list[RenderableType] = [Text(f"{title}: {len(failed)} of {len(results)} failed", style="bold red")]
     for result in failed:
         if result.error:
@@ -179,7 +181,7 @@ def run_dict(outcome: RunOutcome) -> dict[str, Any]:
 
 def check_dict(result: CheckResult) -> dict[str, Any]:
     return _jsonable_dict({"name": result.name, "path": result.path, "passed": result.passed, "error": result.error,
-                        "sqlstate": result.sqlstate,
+                        "sqlstate": result.sqlstate, "skipped": result.skipped,
                         "violations": [dict(zip(result.columns, row, strict=False)) for row in result.rows]})
 
 

@@ -329,3 +329,15 @@ def test_pre_and_post_checks(make_repo: Make, db_url: str, settings_for: Any) ->
     outcome = api.up(settings)
     assert outcome.result is None and outcome.checks_failed
     assert query(db_url, "SELECT count(*) FROM dbrun.migrations") == [(2,)]
+
+
+def test_a_check_requiring_a_missing_relation_is_skipped_not_failed(make_repo: Make, db_url: str,
+                                                                     settings_for: Any) -> None:
+    files = two_migrations()
+    files["sql/checks/post/later.sql"] = ("-- dbrun: requires=public.not_yet,public.accounts\n"
+                                          "SELECT * FROM not_yet;\n")
+    files["sql/checks/post/now.sql"] = "-- dbrun: requires=public.accounts\nSELECT name FROM accounts WHERE false;\n"
+    outcome = api.up(settings_for(make_repo(files), db_url))
+    by_name = {c.name: c for c in outcome.post_checks}
+    assert by_name["later"].passed and by_name["later"].skipped == "skipped: public.not_yet does not exist yet"
+    assert by_name["now"].passed and by_name["now"].skipped is None and by_name["now"].columns == ["name"]

@@ -27,6 +27,8 @@ from urllib.parse import quote
 
 import psycopg
 
+from dbrun import api
+from dbrun.config import load_settings
 from dbrun.local import LocalCluster
 
 BIN = Path(sys.executable).parent
@@ -109,6 +111,9 @@ def main() -> None:
         run([str(BIN / "dbrun"), "--root", str(status_repo), "--database-url", url, "up"])
         status_times = [timed(lambda: run([str(BIN / "dbrun"), "--root", str(status_repo), "--database-url", url,
                                            "status"])) for _ in range(args.runs)]
+        # The same status in-process: what dbrun itself costs, without interpreter start-up and imports.
+        settings = load_settings(status_repo, url)
+        api_status_times = [timed(lambda: api.status(settings)) for _ in range(args.runs)]
     finally:
         admin.close()
         cluster.destroy()
@@ -123,7 +128,7 @@ def main() -> None:
         print(f"  {name:<12} {median:7.3f} s   {median / floor:5.2f}x psql")
     median_status = statistics.median(status_times)
     print(f"dbrun status with {args.status_migrations} migrations on disk (all applied): {median_status:.3f} s "
-          f"(median of {args.runs})")
+          f"(median of {args.runs}); in-process api.status: {statistics.median(api_status_times):.3f} s")
 
 
 if __name__ == "__main__":

@@ -229,7 +229,10 @@ def down(
 
 
 @app.command()
-def status(ctx: typer.Context) -> None:
+def status(
+    ctx: typer.Context,
+    show_all: Annotated[bool, typer.Option("--all", help="list every applied migration, not only the newest")] = False,
+) -> None:
     """Applied, pending, failed (partial), changed and missing migrations, and repeatables."""
     c = _ctx(ctx)
     result = _guard(c, lambda: api.status(c.settings()))
@@ -237,7 +240,7 @@ def status(ctx: typer.Context) -> None:
     if c.json:
         c.out.print_json(report.dumps(report.status_dict(result)))
     else:
-        c.out.print(report.status_renderable(result))
+        c.out.print(report.status_renderable(result, show_all))
 
 
 @app.command()

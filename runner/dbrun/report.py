@@ -12,7 +12,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from dbrun.api import RepairOutcome, RunOutcome, StatusReport
+from dbrun.api import MigrationStatus, RepairOutcome, RunOutcome, StatusReport
 from dbrun.checks import CheckResult
 from dbrun.errors import DbrunError, MigrationFailed, Problem, ProblemsFound
 from dbrun.execute import Event, MigrationResult
@@ -191,18 +191,35 @@ _STATE_STYLE = {"applied": "green", "pending": "yellow", "partial": "bold red", 
                 "missing": "bold red"}
 
 
-def status_renderable(report: StatusReport) -> RenderableType:
+# Applied migrations older than the newest this many are folded into one row unless asked for.
+STATUS_RECENT_APPLIED = 20
+
+
+def _visible_migrations(report: StatusReport, show_all: bool) -> tuple[list[MigrationStatus], int]:
+    if show_all:
+        return report.migrations, 0
+    applied = [m for m in report.migrations if m.state == "applied"]
+    hidden = {id(m) for m in applied[:-STATUS_RECENT_APPLIED]}
+    return [m for m in report.migrations if id(m) not in hidden], len(hidden)
+
+
+def status_renderable(report: StatusReport, show_all: bool = False) -> RenderableType:
     table = Table(show_header=True, header_style="bold")
     for column in ("version", "name", "state", "applied at", "ms"):
         table.add_column(column)
-    for m in report.migrations:
+    visible, folded = _visible_migrations(report, show_all)
+    if folded:
+        table.add_row("…", f"{folded} older applied migrations", Text("applied", style="green"), "",
+                      "", end_section=False)
+    for m in visible:
         table.add_row(m.version, m.name.split("_", 1)[1] if "_" in m.name else m.name,
                       Text(m.state, style=_STATE_STYLE.get(m.state, "")),
                       m.applied_at.strftime("%Y-%m-%d %H:%M:%S %Z") if m.applied_at else "",
                       str(m.duration_ms) if m.duration_ms is not None else "")
     for path, state in sorted(report.repeatables.items()):
         table.add_row("-", path, Text(state, style=_STATE_STYLE.get(state, "")), "", "")
-    parts: list[RenderableType] = [table, Text(_summary(report))]
+    parts: list[RenderableType] = [table, Text(_summary(report) + ("; `dbrun status --all` lists every migration"
+                                                                   if folded else ""))]
     if report.problems:
         parts.append(problems_table(report.problems))
     if report.lock_holder:

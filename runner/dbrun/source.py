@@ -6,6 +6,7 @@ whole, so a malformed tree never applies half of itself.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable
@@ -17,8 +18,6 @@ from typing import TYPE_CHECKING, Any
 import sqlparse
 import sqlparse.engine
 import sqlparse.tokens
-from yoyo.migrations import Migration as YoyoMigration
-from yoyo.migrations import parse_metadata_from_sql_comments
 
 from dbrun.config import parse_duration_ms
 from dbrun.errors import ConfigError, Problem, ProblemsFound
@@ -39,6 +38,7 @@ VERSION_FORMAT = "%Y%m%d%H%M"
 FUTURE_TOLERANCE = timedelta(days=1)
 
 _DBRUN_DIRECTIVE = re.compile(r"^\s*--\s*dbrun\s*:\s*(?P<body>.*)$", re.IGNORECASE)
+_YOYO_DIRECTIVE = re.compile(r"^\s*--\s*(transactional|depends)\s*:", re.IGNORECASE | re.MULTILINE)
 _KNOWN_DIRECTIVES = ("transactional", "depends", "lock_timeout", "statement_timeout")
 _TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "ROLLBACK", "START", "END", "ABORT", "SAVEPOINT", "RELEASE"}
 
@@ -110,31 +110,38 @@ class VersionedMigration:
     def checksum(self) -> str:
         return self.up.file.checksum
 
-    def bookkeeping(self) -> DbrunYoyoMigration:
-        return DbrunYoyoMigration(self)
+    def bookkeeping(self) -> Any:
+        """This migration as a yoyo Migration: its id, and yoyo's hash of the id as the history key."""
+        return _yoyo_migration_class()(self)
 
 
-class DbrunYoyoMigration(YoyoMigration):  # type: ignore[misc]
-    """yoyo's Migration, built from our up/down pair instead of NAME.rollback.sql.
+@functools.cache
+def _yoyo_migration_class() -> type:
+    # yoyo is imported on first use: it costs ~0.1 s of start-up that `status` and `lint` do not need.
+    from yoyo.migrations import Migration as YoyoMigration
+    from yoyo.migrations import MigrationStep
 
-    One step per direction, holding the whole file: dbrun executes it on its own connection inside
-    one transaction, so yoyo's statement splitting and positional compensation never run.
-    """
+    class DbrunYoyoMigration(YoyoMigration):  # type: ignore[misc]
+        """yoyo's Migration, built from our up/down pair instead of NAME.rollback.sql.
 
-    def __init__(self, migration: VersionedMigration) -> None:
-        super().__init__(migration.name, str(migration.up.file.path), str(migration.up.file.path.parent))
-        self.dbrun = migration
+        One step per direction, holding the whole file: dbrun executes it on its own connection inside
+        one transaction, so yoyo's statement splitting and positional compensation never run.
+        """
 
-    def load(self) -> None:
-        if self.loaded:
-            return
-        from yoyo.migrations import MigrationStep
+        def __init__(self, migration: VersionedMigration) -> None:
+            super().__init__(migration.name, str(migration.up.file.path), str(migration.up.file.path.parent))
+            self.dbrun = migration
 
-        down = self.dbrun.down.file.text if self.dbrun.down else None
-        self.source = self.dbrun.up.file.text
-        self.use_transactions = self.dbrun.up.directives.transactional
-        self._depends: set[YoyoMigration] = set()
-        self.steps = [MigrationStep(0, self.dbrun.up.file.text, down)]
+        def load(self) -> None:
+            if self.loaded:
+                return
+            down = self.dbrun.down.file.text if self.dbrun.down else None
+            self.source = self.dbrun.up.file.text
+            self.use_transactions = self.dbrun.up.directives.transactional
+            self._depends: set[YoyoMigration] = set()
+            self.steps = [MigrationStep(0, self.dbrun.up.file.text, down)]
+
+    return DbrunYoyoMigration
 
 
 @dataclass(frozen=True)
@@ -277,8 +284,11 @@ def _read_sql(root: Path, path: Path, problems: _Collector) -> SqlFile | None:
 def parse_directives(file: SqlFile, problems: _Collector) -> Directives:
     """Read `-- dbrun: key=value` lines (and yoyo's `-- transactional:` / `-- depends:`) from the header."""
     values: dict[str, str] = {}
-    yoyo_directives, _, _ = parse_metadata_from_sql_comments(file.text)
-    values.update({k: v.strip() for k, v in yoyo_directives.items()})
+    if _YOYO_DIRECTIVE.search(file.text):
+        from yoyo.migrations import parse_metadata_from_sql_comments  # yoyo's own reading of its directives
+
+        yoyo_directives, _, _ = parse_metadata_from_sql_comments(file.text)
+        values.update({k: v.strip() for k, v in yoyo_directives.items()})
     in_header = True
     for number, raw in enumerate(file.text.splitlines(), start=1):
         stripped = raw.strip()

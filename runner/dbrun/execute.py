@@ -26,6 +26,7 @@ from dbrun.source import Repeatable, Script, Statement, line_of_offset, split_st
 
 Conn = psycopg.Connection[Any]
 LOCK_NOT_AVAILABLE = "55P03"
+_WRITE_COMMANDS = {"INSERT", "UPDATE", "DELETE", "MERGE", "COPY"}
 
 
 @dataclass
@@ -44,7 +45,8 @@ class ScriptOutcome:
 
     @property
     def rows(self) -> int:
-        return sum(r.rows or 0 for r in self.results)
+        """Rows written (not rows a SELECT returned, e.g. `SELECT set_config(...)`)."""
+        return sum(r.rows or 0 for r in self.results if r.command.split(" ", 1)[0] in _WRITE_COMMANDS)
 
 
 class ScriptError(Exception):

@@ -157,6 +157,7 @@ def test_seed_refuses_a_database_not_marked_development(make_repo: Make, db_url:
     dbrun_cli("up", url=db_url, root=root)
     refused = dbrun_cli("seed", url=db_url, root=root)
     assert refused.exit_code == 1 and "SEED-NOT-DEVELOPMENT" in refused.stderr
-    for _ in range(2):  # idempotent: the second run adds nothing
-        assert dbrun_cli("seed", "--force", url=db_url, root=root).exit_code == 0
+    runs = [dbrun_cli("--json", "seed", "--force", url=db_url, root=root) for _ in range(2)]
+    assert [r.exit_code for r in runs] == [0, 0]
+    assert [json.loads(r.stdout)["rows"] for r in runs] == [1, 0]  # idempotent: the second run writes nothing
     assert query(db_url, "SELECT count(*) FROM accounts WHERE name = 'seeded'") == [(1,)]

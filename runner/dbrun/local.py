@@ -162,6 +162,16 @@ def _has_c_utf8() -> bool:
     return Path("/usr/lib/locale/C.utf8").exists() or Path("/usr/lib/locale/C.UTF-8").exists()
 
 
+def _make_world_readable(top: Path) -> None:
+    top.chmod(0o755)
+    for folder, _dirs, files in os.walk(top):
+        os.chmod(folder, 0o755)
+        for name in files:
+            path = Path(folder) / name
+            if not path.is_symlink():
+                path.chmod(path.stat().st_mode | 0o444)
+
+
 def _reachable(user: OsUser, path: Path, mode: str) -> bool:
     if not _is_root() or user.uid == 0:
         return True
@@ -244,17 +254,19 @@ class LocalCluster:
         if _reachable(user, binaries.tool("postgres"), "x"):
             return binaries
         install = binaries.bindir.parent
+        # A wheel's binaries find their shared libraries through an RPATH relative to the package
+        # (`$ORIGIN/../../../pgserver.libs`), so the copy keeps that layout.
+        package = install.parent
+        libs = package.parent / f"{package.name}.libs"
         target = SYSTEM_HOME / f"pginstall-{hashlib.sha256(str(install).encode()).hexdigest()[:12]}"
-        if not (target / "bin" / "postgres").exists():
-            shutil.copytree(install, target, symlinks=True, dirs_exist_ok=True)
-            for folder, _dirs, files in os.walk(target):
-                os.chmod(folder, 0o755)
-                for name in files:
-                    path = Path(folder) / name
-                    if not path.is_symlink():
-                        path.chmod(path.stat().st_mode | 0o444)
+        copied_bin = target / package.name / install.name / "bin"
+        if not (copied_bin / "postgres").exists():
+            shutil.copytree(install, target / package.name / install.name, symlinks=True, dirs_exist_ok=True)
+            if libs.is_dir():
+                shutil.copytree(libs, target / libs.name, symlinks=True, dirs_exist_ok=True)
+            _make_world_readable(target)
         self.notes.append(f"copied the server binaries to {target}: OS user {user.name!r} cannot reach {install}")
-        return ServerBinaries(target / "bin", binaries.origin)
+        return ServerBinaries(copied_bin, binaries.origin)
 
     def _socket_dir(self, home: Path) -> Path:
         candidate = home / "run"

@@ -103,7 +103,7 @@ def tenant_tables(conn: Conn) -> list[TenantTable]:
         f"""SELECT n.nspname, c.relname, c.relforcerowsecurity, a.attnotnull
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'organization_id' AND NOT a.attisdropped
-            WHERE c.relkind IN ('r', 'p') AND {PRODUCT_SCHEMAS_SQL}
+            WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND {PRODUCT_SCHEMAS_SQL}
             ORDER BY 1, 2""").fetchall()
     return [TenantTable(*row) for row in rows]
 

@@ -29,6 +29,10 @@ CLS = ("UPDATE governance.column_classifications SET {} "
 RET = "UPDATE governance.retention_policies SET {} WHERE (schema_name, table_name) = ('core', 'users')"
 EVT = ("INSERT INTO audit.events (db_role, db_session_user, action, schema_name, table_name, checksum) "
        "VALUES ({})")
+USE = f"UPDATE usage.events SET {{}} WHERE organization_id = '{A}'"
+USD = f"UPDATE usage.rollup_dirty_hours SET {{}} WHERE organization_id = '{A}'"
+USH = f"UPDATE usage.hourly_rollups SET {{}} WHERE organization_id = '{A}'"
+USY = f"UPDATE usage.daily_rollups SET {{}} WHERE organization_id = '{A}'"
 GOOD_EVT = ["'r'", "'s'", "'INSERT'", "'core'", "'users'", "sha256('x')"]
 
 
@@ -98,6 +102,25 @@ CASES: dict[str, str] = {
     "ck_events_action": evt(2, "'TRUNCATE'"),
     "ck_events_checksum_length": evt(5, "'\\x00'"),
     "ck_events_names_length": evt(3, "''"),
+    # usage (issue 6): events through the parent (the CHECKs are copied onto every partition by name).
+    "ck_events_request_id_length": USE.format("request_id = ''"),
+    "ck_events_status": USE.format("status = 'lost'"),
+    "ck_events_tokens_in_non_negative": USE.format("tokens_in = -1"),
+    "ck_events_tokens_out_non_negative": USE.format("tokens_out = -1"),
+    "ck_events_latency_ms_non_negative": USE.format("latency_ms = -1"),
+    "ck_events_cost_non_negative": USE.format("cost = -1"),
+    "ck_rollup_dirty_hours_hour_aligned": USD.format("hour_start = hour_start + interval '1 minute'"),
+    "ck_hourly_rollups_hour_aligned": USH.format("hour_start = hour_start + interval '1 minute'"),
+    "ck_hourly_rollups_requests_positive": USH.format("requests = 0, errors = 0"),
+    "ck_hourly_rollups_errors_range": USH.format("errors = requests + 1"),
+    "ck_hourly_rollups_tokens_non_negative": USH.format("tokens_in = -1"),
+    "ck_hourly_rollups_latency_non_negative": USH.format("latency_ms_max = -1"),
+    "ck_hourly_rollups_cost_non_negative": USH.format("cost = -1"),
+    "ck_daily_rollups_requests_positive": USY.format("requests = 0, errors = 0"),
+    "ck_daily_rollups_errors_range": USY.format("errors = requests + 1"),
+    "ck_daily_rollups_tokens_non_negative": USY.format("tokens_out = -1"),
+    "ck_daily_rollups_latency_non_negative": USY.format("latency_ms_sum = -1"),
+    "ck_daily_rollups_cost_non_negative": USY.format("cost = -1"),
 }
 
 

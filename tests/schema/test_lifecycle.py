@@ -78,6 +78,9 @@ VIOLATIONS = {
         "CREATE UNIQUE INDEX bad ON core.users (user_id)",
     "app_roles_no_rls_bypass": "GRANT TRUNCATE ON core.users TO app_rw",
     "objects_owned_by_owner": "CREATE TABLE core.bad (x int PRIMARY KEY)",
+    "partitions_policed": ("CREATE TABLE usage.bad (LIKE usage.events INCLUDING CONSTRAINTS); "
+                           "ALTER TABLE usage.events "
+                           "ATTACH PARTITION usage.bad FOR VALUES FROM ('2100-01-01') TO ('2100-02-01')"),
 }
 
 

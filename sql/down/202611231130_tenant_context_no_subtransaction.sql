@@ -1,0 +1,41 @@
+-- Migration: tenant_context_no_subtransaction
+-- Inverse of the up file: restores app.current_org_id() and app.current_user_id() exactly as
+-- 202611230900_roles_and_tenant_context created them (an EXCEPTION block around the cast).
+
+SET LOCAL ROLE app_owner;
+
+CREATE OR REPLACE FUNCTION app.current_org_id() RETURNS uuid
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $fn$
+DECLARE
+    v_raw text := pg_catalog.current_setting('app.org_id', true);
+BEGIN
+    IF v_raw IS NULL OR v_raw = '' THEN
+        RETURN NULL;
+    END IF;
+    RETURN v_raw::uuid;
+EXCEPTION WHEN invalid_text_representation THEN
+    RAISE EXCEPTION 'app.org_id is not a valid uuid: %', pg_catalog.left(v_raw, 64)
+        USING ERRCODE = 'invalid_text_representation',
+              HINT = 'set it per transaction with set_config(''app.org_id'', <organization uuid>, true)';
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION app.current_user_id() RETURNS uuid
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $fn$
+DECLARE
+    v_raw text := pg_catalog.current_setting('app.user_id', true);
+BEGIN
+    IF v_raw IS NULL OR v_raw = '' THEN
+        RETURN NULL;
+    END IF;
+    RETURN v_raw::uuid;
+EXCEPTION WHEN invalid_text_representation THEN
+    RAISE EXCEPTION 'app.user_id is not a valid uuid: %', pg_catalog.left(v_raw, 64)
+        USING ERRCODE = 'invalid_text_representation',
+              HINT = 'set it per transaction with set_config(''app.user_id'', <user uuid>, true)';
+END
+$fn$;
+
+RESET ROLE;

@@ -1,0 +1,99 @@
+"""Fixtures for the usage analytics tests (issue 6): the product database, seeded or not, and helpers
+that compare the rollups with the raw events they summarise."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import pytest
+
+from tests.schema.conftest import ORG_A, ORG_B, Conn, load_seeds
+
+MODEL = "0d0d0d0d-0000-4000-8000-000000000001"  # seeds/10_models.sql: 0.00015 / 0.0006 USD per 1k tokens
+UNREGISTERED_MODEL = "0d0d0d0d-0000-4000-8000-0000000000ff"
+KEY_A = "aaaaaaaa-0000-4000-8000-0000000000a1"
+KEY_B = "bbbbbbbb-0000-4000-8000-0000000000a1"
+IN_PRICE = Decimal("0.000150")
+OUT_PRICE = Decimal("0.000600")
+
+__all__ = [
+    "KEY_A",
+    "KEY_B",
+    "MODEL",
+    "ORG_A",
+    "ORG_B",
+    "UNREGISTERED_MODEL",
+    "cost_of",
+    "daily_mismatches",
+    "hourly_mismatches",
+    "raw_totals",
+    "rollup_totals",
+]
+
+
+def cost_of(tokens_in: int, tokens_out: int) -> Decimal:
+    return ((tokens_in * IN_PRICE + tokens_out * OUT_PRICE) / 1000).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+
+
+@pytest.fixture
+def db(product_db: Conn) -> Conn:
+    return product_db
+
+
+@pytest.fixture
+def seeded(product_db: Conn) -> Conn:
+    load_seeds(product_db)
+    return product_db
+
+
+_RAW_HOURLY = """
+    SELECT organization_id, date_trunc('hour', occurred_at, 'UTC') AS hour_start, model_id, count(*) AS requests,
+           count(*) FILTER (WHERE status <> 'success') AS errors, sum(tokens_in) AS tokens_in,
+           sum(tokens_out) AS tokens_out, sum(latency_ms) AS latency_ms_sum, max(latency_ms) AS latency_ms_max,
+           sum(cost) AS cost
+    FROM usage.events GROUP BY 1, 2, 3"""
+_COLS = ("organization_id, hour_start, model_id, requests, errors, tokens_in, tokens_out, latency_ms_sum, "
+         "latency_ms_max, cost")
+_DCOLS = _COLS.replace("hour_start", "day")
+
+
+def hourly_mismatches(conn: Conn, clean_only: bool = False) -> list[Any]:
+    """Rows in raw-derived hourly totals and not in usage.hourly_rollups, and the reverse.
+
+    clean_only: ignore buckets still queued in usage.rollup_dirty_hours (they may legitimately be stale).
+    """
+    dirty = ("WHERE NOT EXISTS (SELECT FROM usage.rollup_dirty_hours d WHERE d.organization_id = x.organization_id "
+             "AND d.hour_start = x.hour_start)") if clean_only else ""
+    return conn.execute(f"""
+        (SELECT 'missing', * FROM (SELECT * FROM ({_RAW_HOURLY}) r
+                                   EXCEPT SELECT {_COLS} FROM usage.hourly_rollups) x {dirty})
+        UNION ALL
+        (SELECT 'extra', * FROM (SELECT {_COLS} FROM usage.hourly_rollups EXCEPT SELECT * FROM ({_RAW_HOURLY}) r) x {dirty})
+        LIMIT 20""").fetchall()
+
+
+def daily_mismatches(conn: Conn) -> list[Any]:
+    raw_daily = f"""
+        SELECT organization_id, (hour_start AT TIME ZONE 'UTC')::date AS day, model_id, sum(requests), sum(errors),
+               sum(tokens_in), sum(tokens_out), sum(latency_ms_sum), max(latency_ms_max), sum(cost)
+        FROM ({_RAW_HOURLY}) h GROUP BY 1, 2, 3"""
+    return conn.execute(f"""
+        (SELECT 'missing', * FROM ({raw_daily} EXCEPT SELECT {_DCOLS} FROM usage.daily_rollups) x)
+        UNION ALL
+        (SELECT 'extra', * FROM (SELECT {_DCOLS} FROM usage.daily_rollups EXCEPT {raw_daily}) x)
+        LIMIT 20""").fetchall()
+
+
+def raw_totals(conn: Conn) -> tuple[Any, ...]:
+    return tuple(conn.execute(
+        """SELECT count(*), count(*) FILTER (WHERE status <> 'success'), coalesce(sum(tokens_in), 0),
+                  coalesce(sum(tokens_out), 0), coalesce(sum(latency_ms), 0), coalesce(sum(cost), 0)
+           FROM usage.events""").fetchone())
+
+
+def rollup_totals(conn: Conn, table: str = "usage.hourly_rollups") -> tuple[Any, ...]:
+    return tuple(conn.execute(
+        f"""SELECT coalesce(sum(requests), 0), coalesce(sum(errors), 0), coalesce(sum(tokens_in), 0),
+                   coalesce(sum(tokens_out), 0), coalesce(sum(latency_ms_sum), 0), coalesce(sum(cost), 0)
+            FROM {table}""").fetchone())

@@ -1,0 +1,221 @@
+"""Rollups: late and corrected events reconcile with no duplicates (a seeded random property test
+over event batches and refresh orders), the refresh is idempotent, and concurrent refreshers and
+writers give the same totals as the raw events."""
+
+from __future__ import annotations
+
+import random
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+
+from tests.schema.conftest import rolled_back
+
+from .conftest import (
+    KEY_A,
+    KEY_B,
+    MODEL,
+    ORG_A,
+    ORG_B,
+    UNREGISTERED_MODEL,
+    Conn,
+    cost_of,
+    daily_mismatches,
+    hourly_mismatches,
+    raw_totals,
+    rollup_totals,
+)
+
+SEEDS = [1, 2, 3, 5, 8, 13, 21, 34]  # fixed: a failure is reproducible by its seed
+BASE = datetime(2026, 11, 20, tzinfo=UTC)
+STATUSES = ["success", "success", "success", "client_error", "server_error", "timeout", "rate_limited"]
+COPY = ("COPY usage.events (organization_id, request_id, occurred_at, model_id, api_key_id, status, tokens_in, "
+        "tokens_out, latency_ms, cost) FROM STDIN")
+INSERT = ("INSERT INTO usage.events (organization_id, request_id, occurred_at, model_id, api_key_id, status, tokens_in, "
+          "tokens_out, latency_ms, cost) SELECT * FROM unnest(%s::uuid[], %s::text[], %s::timestamptz[], %s::uuid[], "
+          "%s::uuid[], %s::text[], %s::int[], %s::int[], %s::int[], %s::numeric[]) "
+          "ON CONFLICT ON CONSTRAINT pk_events DO NOTHING")
+
+
+def _random_events(rng: random.Random, count: int, ids: list[tuple[str, str, datetime]]) -> list[tuple[Any, ...]]:
+    rows = []
+    for _ in range(count):
+        if ids and rng.random() < 0.15:  # a retry of an earlier request: same key, must not count twice
+            org, request, at = rng.choice(ids)
+        else:
+            org = rng.choice([ORG_A, ORG_B])
+            request = f"r{rng.randrange(10**9)}"
+            # Mostly recent, some late (days back), across hour and UTC-day boundaries.
+            at = BASE + timedelta(minutes=rng.randrange(-3 * 24 * 60, 24 * 60), seconds=rng.randrange(60))
+            ids.append((org, request, at))
+        model = rng.choice([MODEL, MODEL, UNREGISTERED_MODEL])
+        tin, tout = rng.randrange(0, 5000), rng.randrange(0, 2000)
+        rows.append((org, request, at, model, rng.choice([KEY_A if org == ORG_A else KEY_B, None]),
+                     rng.choice(STATUSES), tin, tout, rng.randrange(0, 30000), cost_of(tin, tout)))
+    return rows
+
+
+def _insert(conn: Conn, rng: random.Random, rows: list[tuple[Any, ...]]) -> None:
+    if rng.random() < 0.5:
+        columns = list(zip(*rows, strict=False))
+        conn.execute(INSERT, [list(c) for c in columns])
+    else:  # COPY: a retry inside one COPY would be a unique violation, so drop keys already stored
+        unique = {}
+        for row in rows:
+            unique.setdefault((row[0], row[1], row[2]), row)
+        stored = set(conn.execute("SELECT organization_id::text, request_id, occurred_at FROM usage.events").fetchall())
+        fresh = [r for k, r in unique.items() if k not in stored]
+        with conn.cursor().copy(COPY) as copy:
+            for row in fresh:
+                copy.write_row(row)
+
+
+def _correct(conn: Conn, rng: random.Random) -> None:
+    """A correction: re-reported figures for some events, possibly of an hour already rolled up."""
+    conn.execute("""UPDATE usage.events SET status = 'server_error', tokens_out = 0, latency_ms = latency_ms + 1,
+                           cost = CASE WHEN model_id = %s THEN round(tokens_in * 0.00015 / 1000, 6) ELSE cost END
+                    WHERE request_id IN (SELECT request_id FROM usage.events ORDER BY request_id
+                                         LIMIT %s OFFSET %s)""",
+                 (MODEL, rng.randrange(1, 6), rng.randrange(0, 20)))
+
+
+def _delete(conn: Conn, rng: random.Random) -> None:
+    """A deletion (only the owner could: e.g. a bad batch removed by hand) must reconcile too."""
+    conn.execute("DELETE FROM usage.events WHERE request_id IN (SELECT request_id FROM usage.events "
+                 "ORDER BY request_id DESC LIMIT %s)", (rng.randrange(1, 4),))
+
+
+def test_late_and_corrected_events_reconcile_for_random_batches_and_refresh_orders(seeded: Conn) -> None:
+    for seed in SEEDS:
+        rng = random.Random(seed)
+        with rolled_back(seeded):
+            ids: list[tuple[str, str, datetime]] = []
+            for _ in range(rng.randrange(6, 12)):
+                action = rng.random()
+                if action < 0.55:
+                    _insert(seeded, rng, _random_events(rng, rng.randrange(1, 60), ids))
+                elif action < 0.7:
+                    _correct(seeded, rng)
+                elif action < 0.75:
+                    _delete(seeded, rng)
+                else:
+                    limit = rng.choice([None, 1, 3, 10, 50])
+                    seeded.execute("SELECT usage.refresh_rollups(%s)", (limit,))
+                    # Always: every bucket not queued as dirty equals its raw events.
+                    assert hourly_mismatches(seeded, clean_only=True) == [], f"seed {seed}"
+            while seeded.execute("SELECT buckets FROM usage.refresh_rollups(%s)", (rng.choice([None, 2, 7]),)).fetchone()[0]:
+                pass
+            assert seeded.execute("SELECT count(*) FROM usage.rollup_dirty_hours").fetchone()[0] == 0
+            assert hourly_mismatches(seeded) == [], f"seed {seed}"
+            assert daily_mismatches(seeded) == [], f"seed {seed}"
+            daily = rollup_totals(seeded, "usage.daily_rollups")
+            assert rollup_totals(seeded) == raw_totals(seeded) == daily, f"seed {seed}"
+
+
+def _rollups(conn: Conn) -> list[Any]:
+    return conn.execute("""SELECT organization_id, hour_start, model_id, requests, errors, tokens_in, tokens_out,
+                                  latency_ms_sum, latency_ms_max, cost
+                           FROM usage.hourly_rollups ORDER BY 1, 2, 3""").fetchall()
+
+
+def test_refresh_is_idempotent(seeded: Conn) -> None:
+    seeded.execute("SELECT usage.refresh_rollups()")
+    first = _rollups(seeded)
+    daily = seeded.execute("SELECT * FROM usage.daily_rollups ORDER BY 1, 2, 3").fetchall()
+    assert seeded.execute("SELECT buckets, hourly_rows, daily_rows FROM usage.refresh_rollups()").fetchone() == (0, 0, 0)
+    # Every bucket marked dirty again and recomputed: the same figures, no duplicates.
+    seeded.execute("""INSERT INTO usage.rollup_dirty_hours (organization_id, hour_start)
+                      SELECT DISTINCT organization_id, date_trunc('hour', occurred_at, 'UTC') FROM usage.events""")
+    buckets = seeded.execute("SELECT buckets FROM usage.refresh_rollups()").fetchone()[0]
+    assert buckets > 500
+    assert _rollups(seeded) == first
+    assert [r[:10] for r in seeded.execute("SELECT * FROM usage.daily_rollups ORDER BY 1, 2, 3")] == [r[:10] for r in daily]
+    assert rollup_totals(seeded) == raw_totals(seeded)
+
+
+def test_concurrent_refreshers_and_writers_agree_with_raw_events(seeded: Conn, product_url: str) -> None:
+    seeded.execute("""INSERT INTO usage.rollup_dirty_hours (organization_id, hour_start)
+                      SELECT DISTINCT organization_id, date_trunc('hour', occurred_at, 'UTC') FROM usage.events
+                      ON CONFLICT DO NOTHING""")
+    seeded.commit()  # this test's database is a private clone: the other sessions must see the data
+    errors: list[BaseException] = []
+    claimed: list[int] = []
+
+    def refresher() -> None:
+        try:
+            with psycopg.connect(product_url, autocommit=True) as conn:
+                while True:
+                    n = conn.execute("SELECT buckets FROM usage.refresh_rollups(40)").fetchone()[0]
+                    claimed.append(n)
+                    if n == 0:
+                        return
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+
+    def writer(seed: int) -> None:
+        rng = random.Random(seed)
+        try:
+            with psycopg.connect(product_url, autocommit=True) as conn:
+                for i in range(30):
+                    tin, tout = rng.randrange(1, 900), rng.randrange(1, 300)
+                    at = datetime(2026, 10, 26, tzinfo=UTC) + timedelta(minutes=rng.randrange(0, 28 * 24 * 60))
+                    org, key = rng.choice([(ORG_A, KEY_A), (ORG_B, KEY_B)])
+                    with conn.transaction():
+                        conn.execute("SELECT set_config('app.org_id', %s, true)", (org,))
+                        conn.execute("SET LOCAL ROLE app_rw")
+                        conn.execute(
+                            """INSERT INTO usage.events (organization_id, request_id, occurred_at, model_id, api_key_id,
+                                   status, tokens_in, tokens_out, latency_ms, cost)
+                               VALUES (%s, %s, %s, %s, %s, 'success', %s, %s, 10, %s)
+                               ON CONFLICT ON CONSTRAINT pk_events DO NOTHING""",
+                            (org, f"late-{seed}-{i}", at, MODEL, key, tin, tout, cost_of(tin, tout)))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=refresher) for _ in range(3)] + [threading.Thread(target=writer, args=(s,))
+                                                                        for s in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sum(claimed) >= 600  # the work was shared out, nothing claimed twice is detectable below
+    with psycopg.connect(product_url, autocommit=True) as conn:
+        conn.execute("SELECT usage.refresh_rollups()")  # what the writers marked after the last claim
+        assert conn.execute("SELECT count(*) FROM usage.rollup_dirty_hours").fetchone()[0] == 0
+        assert hourly_mismatches(conn) == []
+        assert daily_mismatches(conn) == []
+        assert rollup_totals(conn) == raw_totals(conn) == rollup_totals(conn, "usage.daily_rollups")
+        assert conn.execute("SELECT count(*) FROM usage.events WHERE request_id LIKE 'late-%'").fetchone()[0] == 60
+
+
+def test_a_write_into_a_bucket_being_refreshed_marks_it_again(seeded: Conn, product_url: str) -> None:
+    """The race that loses events without the locked marker: a refresher has claimed bucket B and
+    computes it without an event written concurrently. The writer's marker waits for the claim and
+    lands after it, so B is recomputed by the next refresh."""
+    seeded.commit()
+    at = datetime(2026, 11, 3, 10, 30, tzinfo=UTC)
+    with psycopg.connect(product_url) as refresher, psycopg.connect(product_url, autocommit=True) as writer:
+        refresher.execute("SELECT usage.refresh_rollups()")  # claims every dirty bucket, uncommitted
+        done = threading.Event()
+
+        def write() -> None:
+            writer.execute("""INSERT INTO usage.events (organization_id, request_id, occurred_at, model_id, api_key_id,
+                                  status, tokens_in, tokens_out, latency_ms, cost)
+                              VALUES (%s, 'racing', %s, %s, NULL, 'success', 10, 10, 5, %s)""",
+                           (ORG_A, at, MODEL, cost_of(10, 10)))
+            done.set()
+
+        t = threading.Thread(target=write)
+        t.start()
+        t.join(timeout=1)
+        refresher.commit()
+        t.join()
+        assert done.is_set()
+    with psycopg.connect(product_url, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM usage.rollup_dirty_hours WHERE organization_id = %s AND hour_start = %s",
+                            (ORG_A, at.replace(minute=0))).fetchone()[0] == 1
+        conn.execute("SELECT usage.refresh_rollups()")
+        assert hourly_mismatches(conn) == [] and daily_mismatches(conn) == []

@@ -8,18 +8,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from dbrun import __version__, api, report, review, review_report
+from dbrun import __version__, api, report
 from dbrun.config import Settings, load_settings
 from dbrun.errors import EXIT_OK, EXIT_PROBLEMS, DbrunError
 from dbrun.execute import Event
 from dbrun.local import LocalCluster
 from dbrun.plan import Plan
+
+if TYPE_CHECKING:
+    from dbrun import review
 
 T = TypeVar("T")
 
@@ -173,6 +176,8 @@ OfflineOption = Annotated[bool, typer.Option("--offline", help="dry-run without 
 
 def _dry_run(c: Context, fmt: ReviewFormat, run: Callable[[Settings], review.DryRun]) -> None:
     """Render a dry-run in the chosen format; exit 3 if a migration would fail, 1 if checks fail."""
+    from dbrun import review_report  # only dry-runs pay for importing the review machinery
+
     result = _guard(c, lambda: run(c.settings()))
     if c.json or fmt is ReviewFormat.json:
         c.out.print_json(report.dumps(review_report.as_dict(result)))
@@ -200,6 +205,8 @@ def up(
     c = _ctx(ctx)
     _dry_run_usage(dry_run, fmt, offline)
     if dry_run:
+        from dbrun import review
+
         _dry_run(c, fmt, lambda settings: review.dry_run_up(settings, to, offline=offline))
     with _run_display(c) as (on_plan, on_event):
         outcome = _guard(c, lambda: api.up(c.settings(), to=to, listener=on_event, on_plan=on_plan))
@@ -220,6 +227,8 @@ def down(
     c = _ctx(ctx)
     _dry_run_usage(dry_run, fmt, offline)
     if dry_run:
+        from dbrun import review
+
         _dry_run(c, fmt, lambda settings: review.dry_run_down(
             settings, to=to, steps=steps, everything=everything, offline=offline))
     with _run_display(c) as (on_plan, on_event):

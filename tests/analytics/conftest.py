@@ -6,9 +6,9 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-import pytest
-
-from tests.schema.conftest import ORG_A, ORG_B, Conn, load_seeds
+# `db` and `seeded` are the schema tests' fixtures (the product database, unseeded and seeded),
+# shared rather than copied: pytest registers fixtures a conftest imports.
+from tests.schema.conftest import ORG_A, ORG_B, Conn, db, seeded  # noqa: F401
 
 MODEL = "0d0d0d0d-0000-4000-8000-000000000001"  # seeds/10_models.sql: 0.00015 / 0.0006 USD per 1k tokens
 UNREGISTERED_MODEL = "0d0d0d0d-0000-4000-8000-0000000000ff"
@@ -34,17 +34,6 @@ __all__ = [
 
 def cost_of(tokens_in: int, tokens_out: int) -> Decimal:
     return ((tokens_in * IN_PRICE + tokens_out * OUT_PRICE) / 1000).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
-
-
-@pytest.fixture
-def db(product_db: Conn) -> Conn:
-    return product_db
-
-
-@pytest.fixture
-def seeded(product_db: Conn) -> Conn:
-    load_seeds(product_db)
-    return product_db
 
 
 _RAW_HOURLY = """

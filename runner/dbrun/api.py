@@ -6,6 +6,7 @@ cli.py parses options and renders what these return; tests call them directly to
 from __future__ import annotations
 
 import socket
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import Any
 
 import psycopg
 
-from dbrun import history, source
+from dbrun import catalog, history, source
 from dbrun.checks import CheckResult, run_checks
 from dbrun.config import Settings
 from dbrun.connection import Target, connect, resolve_target
@@ -191,14 +192,12 @@ def repair(settings: Settings, version: str, forget: bool = False) -> RepairOutc
         if not forget:
             if migration is None:
                 raise ProblemsFound("cannot repair", [Problem("REPAIR", f"{applied.name} is missing on disk")])
-            from dbrun.catalog import invalid_indexes
-
-            invalid = invalid_indexes(conn)
+            invalid = catalog.invalid_indexes(conn)
             if invalid:
                 raise ProblemsFound("cannot mark as applied", [Problem(
                     "REPAIR-INVALID-INDEX", f"INVALID index(es) remain: {', '.join(invalid)}",
                     hint="drop or rebuild them (DROP INDEX CONCURRENTLY / REINDEX INDEX CONCURRENTLY) first")])
-        run_id = __import__("uuid").uuid4().hex
+        run_id = str(uuid.uuid4())
         with conn.transaction():
             if forget:
                 history.unmark(conn, applied.version)

@@ -24,17 +24,17 @@ def invalid_indexes(conn: Conn) -> list[str]:
     return [r[0] for r in rows]
 
 
-def relations_locked_by_this_session(conn: Conn, exclude_schemas: tuple[str, ...] = ("dbrun",)) -> list[str]:
-    """Tables, views and indexes this session's transaction has locked: the relations it touched."""
-    rows = conn.execute(
-        f"""SELECT DISTINCT format('%%I.%%I', n.nspname, c.relname)
-            FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND {_USER_SCHEMAS}
-              AND n.nspname <> ALL(%s) AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
-            ORDER BY 1""",
-        (list(exclude_schemas),),
-    ).fetchall()
-    return [r[0] for r in rows]
+def locked_relations_sql(exclude_schema: str) -> str:
+    """A scalar subquery: the relations this session's transaction has locked, i.e. touched.
+
+    Meant to be embedded in a statement that has parameters (its `%%` become `%`), so the relations
+    are read in the same round trip as that statement.
+    """
+    return f"""(SELECT array_agg(DISTINCT format('%%I.%%I', n.nspname, c.relname)
+        ORDER BY format('%%I.%%I', n.nspname, c.relname))
+    FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+      AND {_USER_SCHEMAS} AND n.nspname <> '{exclude_schema}')"""
 
 
 # ---------------------------------------------------------------------------------------------

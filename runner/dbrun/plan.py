@@ -11,7 +11,7 @@ from typing import Literal
 
 from dbrun.errors import Problem, ProblemsFound
 from dbrun.history import HistoryState
-from dbrun.source import UP_DIR, Repeatable, Repository, VersionedMigration
+from dbrun.source import UP_DIR, Repeatable, Repository, Script, VersionedMigration
 
 Direction = Literal["up", "down"]
 
@@ -23,7 +23,7 @@ class Step:
     resume: bool = False  # a non-transactional migration that stopped part-way in an earlier run
 
     @property
-    def script(self):  # type: ignore[no-untyped-def]
+    def script(self) -> Script:
         script = self.migration.up if self.direction == "up" else self.migration.down
         assert script is not None, "source validation guarantees a down file"
         return script

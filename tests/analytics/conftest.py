@@ -50,9 +50,9 @@ _DCOLS = _COLS.replace("hour_start", "day")
 def hourly_mismatches(conn: Conn, clean_only: bool = False) -> list[Any]:
     """Rows in raw-derived hourly totals and not in usage.hourly_rollups, and the reverse.
 
-    clean_only: ignore buckets still queued in usage.rollup_dirty_hours (they may legitimately be stale).
+    clean_only: ignore buckets still queued in usage.rollup_marks (they may legitimately be stale).
     """
-    dirty = ("WHERE NOT EXISTS (SELECT FROM usage.rollup_dirty_hours d WHERE d.organization_id = x.organization_id "
+    dirty = ("WHERE NOT EXISTS (SELECT FROM usage.rollup_dirty_buckets d WHERE d.organization_id = x.organization_id "
              "AND d.hour_start = x.hour_start)") if clean_only else ""
     return conn.execute(f"""
         (SELECT 'missing', * FROM (SELECT * FROM ({_RAW_HOURLY}) r

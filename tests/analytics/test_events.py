@@ -182,7 +182,7 @@ def test_retention_drops_only_expired_partitions(seeded: Conn) -> None:
     assert seeded.execute("SELECT to_regclass('usage.events_y2024m01')").fetchone()[0] is None
     assert seeded.execute("SELECT count(*) FROM usage.events WHERE request_id LIKE 'old-%'").fetchone()[0] == 2
     # Rollups stay; the dirty marker of the dropped month is gone, so no refresh wipes its rollup.
-    assert seeded.execute("SELECT count(*) FROM usage.rollup_dirty_hours WHERE hour_start < '2024-03-01'").fetchone()[0] == 0
+    assert seeded.execute("SELECT count(*) FROM usage.rollup_marks WHERE hour_start < '2024-03-01'").fetchone()[0] == 0
     seeded.execute("SELECT usage.refresh_rollups()")
     assert seeded.execute("SELECT sum(requests) FROM usage.daily_rollups WHERE day < '2024-05-01'").fetchone()[0] == 4
     # Classification rows of the dropped partitions went with them; the post-checks stay clean.

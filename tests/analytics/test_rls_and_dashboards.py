@@ -49,12 +49,13 @@ def test_services_write_only_their_tenant_and_only_measured_figures(seeded: Conn
         for statement in ("UPDATE usage.events SET request_id = 'y'", "UPDATE usage.events SET occurred_at = now()",
                           "UPDATE usage.events SET organization_id = organization_id", "DELETE FROM usage.events",
                           "INSERT INTO usage.hourly_rollups SELECT * FROM usage.hourly_rollups LIMIT 1",
-                          "DELETE FROM usage.daily_rollups", "SELECT count(*) FROM usage.rollup_dirty_hours",
+                          "DELETE FROM usage.daily_rollups", "SELECT count(*) FROM usage.rollup_marks",
+                          "SELECT count(*) FROM usage.rollup_dirty_buckets",
                           "TRUNCATE usage.events"):
             exc = expect_error(seeded, statement)
             assert isinstance(exc, errors.InsufficientPrivilege), statement
         # The correction above marked its bucket dirty through the trigger, without any grant on the queue.
-    assert seeded.execute("""SELECT count(*) FROM usage.rollup_dirty_hours WHERE organization_id = %s
+    assert seeded.execute("""SELECT count(*) FROM usage.rollup_dirty_buckets WHERE organization_id = %s
                              AND hour_start = '2026-10-26 02:00+00'""", (ORG_A,)).fetchone()[0] == 1
 
 
@@ -90,7 +91,7 @@ def test_seeded_dashboards_show_four_weeks(seeded: Conn) -> None:
                               ).fetchone()[0]
         assert late == 5
     # The seed leaves two corrected buckets per tenant queued; one refresh reconciles everything.
-    assert seeded.execute("SELECT count(DISTINCT organization_id) FROM usage.rollup_dirty_hours").fetchone()[0] == 2
+    assert seeded.execute("SELECT count(DISTINCT organization_id) FROM usage.rollup_dirty_buckets").fetchone()[0] == 2
     seeded.execute("SELECT usage.refresh_rollups()")
     assert rollup_totals(seeded) == raw_totals(seeded) == rollup_totals(seeded, "usage.daily_rollups")
 

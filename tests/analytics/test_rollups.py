@@ -11,7 +11,7 @@ from typing import Any
 
 import psycopg
 
-from tests.schema.conftest import rolled_back
+from tests.schema.conftest import expect_error, rolled_back
 
 from .conftest import (
     KEY_A,
@@ -107,7 +107,7 @@ def test_late_and_corrected_events_reconcile_for_random_batches_and_refresh_orde
                     assert hourly_mismatches(seeded, clean_only=True) == [], f"seed {seed}"
             while seeded.execute("SELECT buckets FROM usage.refresh_rollups(%s)", (rng.choice([None, 2, 7]),)).fetchone()[0]:
                 pass
-            assert seeded.execute("SELECT count(*) FROM usage.rollup_dirty_hours").fetchone()[0] == 0
+            assert seeded.execute("SELECT count(*) FROM usage.rollup_marks").fetchone()[0] == 0
             assert hourly_mismatches(seeded) == [], f"seed {seed}"
             assert daily_mismatches(seeded) == [], f"seed {seed}"
             daily = rollup_totals(seeded, "usage.daily_rollups")
@@ -126,9 +126,9 @@ def test_refresh_is_idempotent(seeded: Conn) -> None:
     daily = seeded.execute("SELECT * FROM usage.daily_rollups ORDER BY 1, 2, 3").fetchall()
     assert seeded.execute("SELECT buckets, hourly_rows, daily_rows FROM usage.refresh_rollups()").fetchone() == (0, 0, 0)
     # Every bucket marked dirty again and recomputed: the same figures, no duplicates.
-    seeded.execute("""INSERT INTO usage.rollup_dirty_hours (organization_id, hour_start)
-                      SELECT DISTINCT organization_id, date_trunc('hour', occurred_at, 'UTC') FROM usage.events""")
+    marked = seeded.execute("SELECT usage.mark_rollups_dirty('-infinity', 'infinity')").fetchone()[0]
     buckets = seeded.execute("SELECT buckets FROM usage.refresh_rollups()").fetchone()[0]
+    assert buckets == marked
     assert buckets > 500
     assert _rollups(seeded) == first
     assert [r[:10] for r in seeded.execute("SELECT * FROM usage.daily_rollups ORDER BY 1, 2, 3")] == [r[:10] for r in daily]
@@ -136,9 +136,7 @@ def test_refresh_is_idempotent(seeded: Conn) -> None:
 
 
 def test_concurrent_refreshers_and_writers_agree_with_raw_events(seeded: Conn, product_url: str) -> None:
-    seeded.execute("""INSERT INTO usage.rollup_dirty_hours (organization_id, hour_start)
-                      SELECT DISTINCT organization_id, date_trunc('hour', occurred_at, 'UTC') FROM usage.events
-                      ON CONFLICT DO NOTHING""")
+    seeded.execute("SELECT usage.mark_rollups_dirty('-infinity', 'infinity')")
     seeded.commit()  # this test's database is a private clone: the other sessions must see the data
     errors: list[BaseException] = []
     claimed: list[int] = []
@@ -184,38 +182,59 @@ def test_concurrent_refreshers_and_writers_agree_with_raw_events(seeded: Conn, p
     assert sum(claimed) >= 600  # the work was shared out, nothing claimed twice is detectable below
     with psycopg.connect(product_url, autocommit=True) as conn:
         conn.execute("SELECT usage.refresh_rollups()")  # what the writers marked after the last claim
-        assert conn.execute("SELECT count(*) FROM usage.rollup_dirty_hours").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM usage.rollup_marks").fetchone()[0] == 0
         assert hourly_mismatches(conn) == []
         assert daily_mismatches(conn) == []
         assert rollup_totals(conn) == raw_totals(conn) == rollup_totals(conn, "usage.daily_rollups")
         assert conn.execute("SELECT count(*) FROM usage.events WHERE request_id LIKE 'late-%'").fetchone()[0] == 60
 
 
-def test_a_write_into_a_bucket_being_refreshed_marks_it_again(seeded: Conn, product_url: str) -> None:
-    """The race that loses events without the locked marker: a refresher has claimed bucket B and
-    computes it without an event written concurrently. The writer's marker waits for the claim and
-    lands after it, so B is recomputed by the next refresh."""
-    seeded.commit()
+def test_a_write_into_a_bucket_being_refreshed_is_not_lost_and_does_not_wait(seeded: Conn, product_url: str) -> None:
+    """The race that loses events: a refresher has claimed bucket B and computes it without an event
+    written concurrently. The writer's mark is a row of its own transaction, invisible to the claim,
+    so B is recomputed by the next refresh; and the writer never waits for the refresher."""
     at = datetime(2026, 11, 3, 10, 30, tzinfo=UTC)
+    hour = at.replace(minute=0)
+    seeded.execute("SELECT usage.mark_rollups_dirty(%s, %s)", (hour, hour + timedelta(hours=1)))
+    seeded.commit()
     with psycopg.connect(product_url) as refresher, psycopg.connect(product_url, autocommit=True) as writer:
-        refresher.execute("SELECT usage.refresh_rollups()")  # claims every dirty bucket, uncommitted
-        done = threading.Event()
-
-        def write() -> None:
-            writer.execute("""INSERT INTO usage.events (organization_id, request_id, occurred_at, model_id, api_key_id,
-                                  status, tokens_in, tokens_out, latency_ms, cost)
-                              VALUES (%s, 'racing', %s, %s, NULL, 'success', 10, 10, 5, %s)""",
-                           (ORG_A, at, MODEL, cost_of(10, 10)))
-            done.set()
-
-        t = threading.Thread(target=write)
-        t.start()
-        t.join(timeout=1)
+        claimed = refresher.execute("SELECT buckets FROM usage.refresh_rollups()").fetchone()[0]  # uncommitted
+        assert claimed > 0
+        writer.execute("SET lock_timeout = '5s'")  # a writer that waited for the refresher would fail here
+        writer.execute("""INSERT INTO usage.events (organization_id, request_id, occurred_at, model_id, api_key_id,
+                              status, tokens_in, tokens_out, latency_ms, cost)
+                          VALUES (%s, 'racing', %s, %s, NULL, 'success', 10, 10, 5, %s)""",
+                       (ORG_A, at, MODEL, cost_of(10, 10)))
         refresher.commit()
-        t.join()
-        assert done.is_set()
     with psycopg.connect(product_url, autocommit=True) as conn:
-        assert conn.execute("SELECT count(*) FROM usage.rollup_dirty_hours WHERE organization_id = %s AND hour_start = %s",
-                            (ORG_A, at.replace(minute=0))).fetchone()[0] == 1
+        assert conn.execute("SELECT count(*) FROM usage.rollup_dirty_buckets WHERE organization_id = %s AND hour_start = %s",
+                            (ORG_A, hour)).fetchone()[0] == 1
+        assert hourly_mismatches(conn) != []  # the racing event is not in the rollups yet...
         conn.execute("SELECT usage.refresh_rollups()")
-        assert hourly_mismatches(conn) == [] and daily_mismatches(conn) == []
+        assert hourly_mismatches(conn) == [] and daily_mismatches(conn) == []  # ...and is after the next refresh
+
+
+def test_refresh_refuses_snapshot_isolation(db: Conn) -> None:
+    """Under REPEATABLE READ a refresher could not see what another one committed for the same day."""
+    db.rollback()
+    db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    exc = expect_error(db, "SELECT usage.refresh_rollups()")
+    assert isinstance(exc, psycopg.errors.InvalidTransactionState) and "READ COMMITTED" in exc.diag.message_primary
+
+
+def test_marking_a_range_recomputes_it_and_rejects_an_empty_range(seeded: Conn) -> None:
+    seeded.execute("SELECT usage.refresh_rollups()")
+    # A fix of raw data by hand that bypasses the triggers (as a DBA might, with triggers disabled).
+    seeded.execute("SET LOCAL session_replication_role = replica")
+    seeded.execute("UPDATE usage.events SET tokens_in = tokens_in + 1 WHERE occurred_at >= '2026-11-01' "
+                   "AND occurred_at < '2026-11-02'")
+    seeded.execute("SET LOCAL session_replication_role = origin")
+    assert hourly_mismatches(seeded) != []
+    marked = seeded.execute("SELECT usage.mark_rollups_dirty('2026-11-01', '2026-11-02')").fetchone()[0]
+    assert marked == seeded.execute("""SELECT count(DISTINCT (organization_id, date_trunc('hour', occurred_at, 'UTC')))
+                                       FROM usage.events WHERE occurred_at >= '2026-11-01'
+                                       AND occurred_at < '2026-11-02'""").fetchone()[0]
+    seeded.execute("SELECT usage.refresh_rollups()")
+    assert hourly_mismatches(seeded) == [] and daily_mismatches(seeded) == []
+    exc = expect_error(seeded, "SELECT usage.mark_rollups_dirty('2026-11-02', '2026-11-01')")
+    assert isinstance(exc, psycopg.errors.InvalidParameterValue)

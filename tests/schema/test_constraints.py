@@ -30,7 +30,7 @@ RET = "UPDATE governance.retention_policies SET {} WHERE (schema_name, table_nam
 EVT = ("INSERT INTO audit.events (db_role, db_session_user, action, schema_name, table_name, checksum) "
        "VALUES ({})")
 USE = f"UPDATE usage.events SET {{}} WHERE organization_id = '{A}'"
-USD = f"UPDATE usage.rollup_dirty_hours SET {{}} WHERE organization_id = '{A}'"
+USM = f"UPDATE usage.rollup_marks SET {{}} WHERE '{A}' = ANY (organization_ids)"
 USH = f"UPDATE usage.hourly_rollups SET {{}} WHERE organization_id = '{A}'"
 USY = f"UPDATE usage.daily_rollups SET {{}} WHERE organization_id = '{A}'"
 GOOD_EVT = ["'r'", "'s'", "'INSERT'", "'core'", "'users'", "sha256('x')"]
@@ -109,7 +109,8 @@ CASES: dict[str, str] = {
     "ck_events_tokens_out_non_negative": USE.format("tokens_out = -1"),
     "ck_events_latency_ms_non_negative": USE.format("latency_ms = -1"),
     "ck_events_cost_non_negative": USE.format("cost = -1"),
-    "ck_rollup_dirty_hours_hour_aligned": USD.format("hour_start = hour_start + interval '1 minute'"),
+    "ck_rollup_marks_hour_aligned": USM.format("hour_start = hour_start + interval '1 minute'"),
+    "ck_rollup_marks_organization_ids_present": USM.format("organization_ids = organization_ids || NULL::uuid"),
     "ck_hourly_rollups_hour_aligned": USH.format("hour_start = hour_start + interval '1 minute'"),
     "ck_hourly_rollups_requests_positive": USH.format("requests = 0, errors = 0"),
     "ck_hourly_rollups_errors_range": USH.format("errors = requests + 1"),

@@ -6,6 +6,7 @@ policies live, which tables are frozen) reaches them as rule configuration set b
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlfluff.core.parser import BaseSegment
@@ -98,8 +99,20 @@ class Rule_DR01(BaseRule):
         return results
 
 
+def dropped_later(path: Path | None, table: str) -> bool:
+    """Whether an up migration after this one drops `table` (its policy file may then be gone)."""
+    if path is None or path.parent.name != "up":
+        return False
+    drop = re.compile(rf"\bDROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?{re.escape(table)}\b", re.IGNORECASE)
+    return any(drop.search(later.read_text(encoding="utf-8", errors="replace"))
+               for later in path.parent.glob("*.sql") if later.name > path.name)
+
+
 class Rule_DR02(BaseRule):
     """A tenant table has its policy file policies/<schema>.<table>.sql.
+
+    Checked in up migrations, for tables that no later up migration drops: a down file that
+    restores a dropped table carries that table's policies itself.
 
     **Anti-pattern**
 
@@ -118,9 +131,12 @@ class Rule_DR02(BaseRule):
 
     def _eval(self, context: RuleContext) -> list[LintResult]:
         folder = Path(self.policies_dir or "policies")
+        path = Path(context.path) if context.path else None
+        if path is not None and path.parent.name == "down":
+            return []
         results = []
         for statement, table in created_tables(context.segment):
-            if not has_tenant_column(statement):
+            if not has_tenant_column(statement) or dropped_later(path, table):
                 continue
             candidates = [folder / f"{table}.sql", folder / f"{table}.sql.j2"]
             if not any(candidate.is_file() for candidate in candidates):

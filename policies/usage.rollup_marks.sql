@@ -1,0 +1,15 @@
+-- Policies: usage.rollup_marks
+-- Who sees what: the app roles hold no privilege (marks are appended by the SECURITY DEFINER
+-- trigger of usage.events and claimed by usage.refresh_rollups(), both running as the owner with
+-- app.all_tenants = 'on', the owner's explicit opt-out). A mark names several tenants, so there is
+-- no per-tenant policy: without the opt-out, even the owner sees no mark.
+
+-- Why: start from nothing so this file is the whole truth about the table's privileges.
+REVOKE ALL ON usage.rollup_marks FROM app_rw, app_ro, app_auth;
+REVOKE ALL ON usage.rollup_dirty_buckets FROM app_rw, app_ro, app_auth;
+
+-- Why: the trigger marks and the refresh claims buckets of every tenant; only with the owner's explicit opt-out.
+DROP POLICY IF EXISTS rollup_marks_all_all_tenants ON usage.rollup_marks;
+CREATE POLICY rollup_marks_all_all_tenants ON usage.rollup_marks FOR ALL TO app_owner
+    USING ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on')
+    WITH CHECK ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on');

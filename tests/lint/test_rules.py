@@ -49,3 +49,19 @@ def test_rule_case(case: dict[str, Any], linter: Linter, rules_root: Path, make_
     found = findings_for(case, linter, rules_root, make_repo)
     lines = sorted(f.line for f in found if f.code == case["code"])
     assert lines == sorted(case["lines"]), "\n".join(f"{f.line}:{f.col} {f.code} {f.message}" for f in found)
+
+
+def test_policy_file_is_not_required_for_a_table_a_later_migration_drops(make_repo: RepoFactory) -> None:
+    """DR02 follows the table's life: a tenant table replaced by a later migration loses its policy
+    file, and the down file that restores it carries its policies inline."""
+    create = "CREATE TABLE app.queue (organization_id uuid NOT NULL);\nCOMMENT ON TABLE app.queue IS 'A queue.';\n"
+    root = make_repo({
+        "sql/up/202601010000_queue.sql": create,
+        "sql/down/202601010000_queue.sql": "DROP TABLE app.queue;\n",
+        "sql/up/202601020000_kept.sql": create.replace("queue", "kept"),
+        "sql/down/202601020000_kept.sql": "DROP TABLE app.kept;\n",
+        "sql/up/202601030000_drop_queue.sql": "DROP TABLE IF EXISTS app.queue;\n",
+        "sql/down/202601030000_drop_queue.sql": create,
+    })
+    found = [(f.path.as_posix(), f.line) for f in run_lint(root, None, None, False).findings if f.code == "DR02"]
+    assert found == [("sql/up/202601020000_kept.sql", 1)]

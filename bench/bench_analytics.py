@@ -143,6 +143,8 @@ def main() -> None:
     parser.add_argument("--orgs", type=int, default=200, help="organizations sampled for the query latencies")
     parser.add_argument("--port", type=int, default=55434)
     parser.add_argument("--batch", type=int, default=50_000, help="buckets per refresh_rollups() call in batches")
+    parser.add_argument("--refresh", default="one,batches,workers",
+                        help="refresh ways to measure, comma-separated: one (call), batches, workers (2, in batches)")
     args = parser.parse_args()
     events = int(10_000_000 * args.scale)
     orgs = max(100, int(100_000 * args.scale))
@@ -202,15 +204,19 @@ def main() -> None:
             conn.execute("CHECKPOINT")
             return int(marked)
 
-        refresh: dict[str, list[float]] = {"one call": [], "batches": [], "2 workers": []}
+        ways: dict[str, Callable[[], Any]] = {
+            "one call": lambda: conn.execute("SELECT * FROM usage.refresh_rollups()"),
+            "batches": lambda: refresh_in_batches(url, args.batch),
+            "2 workers": lambda: parallel(lambda: refresh_in_batches(url, args.batch), 2),
+        }
+        chosen = {"one": "one call", "batches": "batches", "workers": "2 workers"}
+        refresh: dict[str, list[float]] = {chosen[w]: [] for w in args.refresh.split(",")}
         group_by: list[float] = []
+        dirty = 0
         for _ in range(args.runs):
-            dirty = mark_everything()
-            refresh["one call"].append(timed(lambda: conn.execute("SELECT * FROM usage.refresh_rollups()")))
-            mark_everything()
-            refresh["batches"].append(timed(lambda: refresh_in_batches(url, args.batch)))
-            mark_everything()
-            refresh["2 workers"].append(timed(lambda: parallel(lambda: refresh_in_batches(url, args.batch), 2)))
+            for way in refresh:
+                dirty = mark_everything()
+                refresh[way].append(timed(ways[way]))
             conn.execute("CHECKPOINT")
             group_by.append(timed(lambda: conn.execute(
                 """CREATE TABLE public.plain_group_by AS

@@ -9,11 +9,11 @@
 --   marks do (same transaction). Existing markers move over.
 -- - usage.tg_events_validate(): one pass over the batch for tenants and keys, and the cost check
 --   as a hash join with the model registry instead of an index probe per row.
--- - usage.refresh_rollups(): claims marks (SKIP LOCKED), takes the per-day advisory locks before
---   computing anything (two marks may name the same bucket, so two refreshers may recompute it:
---   they take turns per UTC day and the second one reads what the first committed), recomputes
---   the buckets into temporary tables and writes only rows that changed; rows of a bucket whose
---   events are gone are deleted. Refuses to run outside READ COMMITTED.
+-- - usage.refresh_rollups(): claims marks (SKIP LOCKED) only of UTC days no other refresher is
+--   working on (a tried, never awaited, advisory lock per day), so concurrent refreshers split the
+--   work by day and never wait; recomputes the buckets and their days through temporary tables and
+--   replaces their rows (a bucket whose events are gone loses them). Refuses to run outside READ
+--   COMMITTED (each statement must see what the previous holder of a day committed).
 -- - usage.mark_rollups_dirty(): marks every bucket of a time range for recomputation (after a fix
 --   of raw data by hand, or to rebuild rollups); usage.rollup_dirty_buckets lists what is queued.
 -- - usage.drop_expired_event_partitions(): removes the marks of the dropped hours.
@@ -173,13 +173,12 @@ END
 $fn$;
 
 -- Why: the only writer of the rollups, now fed by marks. Step by step:
--- 1. claim marks, oldest first, with FOR UPDATE SKIP LOCKED (concurrent refreshers take different marks);
--- 2. take a transaction advisory lock per UTC day of the marks, in day order, before reading any
---    event or rollup: marks of two refreshers may name the same bucket, and each later statement's
---    snapshot then includes what the other refresher committed for that day;
--- 3. recompute the claimed buckets from raw events and replace their hourly rows (a bucket whose
+-- 1. claim marks, oldest first, of UTC days no other refresher is working on (FOR UPDATE SKIP LOCKED
+--    on the marks, a tried advisory lock per day): concurrent refreshers split the work by day and
+--    never wait for each other;
+-- 2. recompute the claimed buckets from raw events and replace their hourly rows (a bucket whose
 --    events are gone loses its rows);
--- 4. recompute the buckets' UTC days from the hourly rows and replace their daily rows.
+-- 3. recompute the buckets' UTC days from the hourly rows and replace their daily rows.
 -- An event written during a refresh leaves a mark in its own transaction: the claim cannot see it
 -- before the event is visible, so the next refresh recomputes its bucket. Writers never wait here.
 CREATE OR REPLACE FUNCTION usage.refresh_rollups(p_max_buckets integer DEFAULT NULL)
@@ -193,6 +192,8 @@ DECLARE
     v_mark record;
     v_marks bigint[] := '{}';
     v_counted bigint := 0;
+    v_last_day timestamptz;
+    v_day timestamptz;
     v_from timestamptz;
     v_to timestamptz;
 BEGIN
@@ -206,43 +207,59 @@ BEGIN
             USING ERRCODE = 'invalid_transaction_state',
                   HINT = 'each step must see what concurrent refreshers committed; call it with the default isolation level';
     END IF;
-    CREATE TEMPORARY TABLE IF NOT EXISTS usage_refresh_marks (
-        hour_start timestamptz NOT NULL, organization_ids uuid[] NOT NULL
-    ) ON COMMIT DROP;
-    CREATE TEMPORARY TABLE IF NOT EXISTS usage_refresh_claimed (
-        organization_id uuid NOT NULL, hour_start timestamptz NOT NULL
-    ) ON COMMIT DROP;
-    CREATE TEMPORARY TABLE IF NOT EXISTS usage_refresh_days (
-        organization_id uuid NOT NULL, day_start timestamptz NOT NULL
-    ) ON COMMIT DROP;
-    CREATE TEMPORARY TABLE IF NOT EXISTS usage_refresh_hourly (
-        organization_id uuid NOT NULL, hour_start timestamptz NOT NULL, model_id uuid NOT NULL, requests bigint NOT NULL,
-        errors bigint NOT NULL, tokens_in bigint NOT NULL, tokens_out bigint NOT NULL, latency_ms_sum bigint NOT NULL,
-        latency_ms_max integer NOT NULL, cost numeric NOT NULL
-    ) ON COMMIT DROP;
+    -- Scratch tables of this transaction (a second call in the same transaction reuses them).
+    IF pg_catalog.to_regclass('pg_temp.usage_refresh_marks') IS NULL THEN
+        CREATE TEMPORARY TABLE usage_refresh_marks (
+            hour_start timestamptz NOT NULL, organization_ids uuid[] NOT NULL
+        ) ON COMMIT DROP;
+        CREATE TEMPORARY TABLE usage_refresh_claimed (
+            organization_id uuid NOT NULL, hour_start timestamptz NOT NULL
+        ) ON COMMIT DROP;
+        CREATE TEMPORARY TABLE usage_refresh_days (
+            organization_id uuid NOT NULL, day_start timestamptz NOT NULL, day date NOT NULL
+        ) ON COMMIT DROP;
+        CREATE TEMPORARY TABLE usage_refresh_hourly (
+            organization_id uuid NOT NULL, hour_start timestamptz NOT NULL, model_id uuid NOT NULL, requests bigint NOT NULL,
+            errors bigint NOT NULL, tokens_in bigint NOT NULL, tokens_out bigint NOT NULL, latency_ms_sum bigint NOT NULL,
+            latency_ms_max integer NOT NULL, cost numeric NOT NULL
+        ) ON COMMIT DROP;
+    END IF;
     TRUNCATE usage_refresh_marks, usage_refresh_claimed, usage_refresh_days, usage_refresh_hourly;
     PERFORM pg_catalog.set_config('app.all_tenants', 'on', true);
     hourly_rows := 0;
     daily_rows := 0;
 
-    -- 1. Claim. With a limit, marks are locked one at a time (an explicit cursor fetches one row)
-    -- until they name p_max_buckets buckets, repeats counted.
+    -- 1. Claim marks, oldest first. A mark is skipped when another refresher holds it (SKIP LOCKED)
+    -- or works on its UTC day: each claimed day is held with a transaction advisory lock that is only
+    -- tried, never waited for. Refreshers therefore never wait for each other and never compute the
+    -- same bucket at once, and a refresher that gets a day sees (in each later statement) what the
+    -- previous holder of that day committed. With a limit, marks are taken one at a time (an explicit
+    -- cursor fetches one row) until they name p_max_buckets buckets (repeats counted), then to the end
+    -- of that UTC day; the mark that ends the batch stays locked, unclaimed, until commit.
     IF p_max_buckets IS NULL THEN
         WITH claimed AS (
             DELETE FROM usage.rollup_marks AS m
-            WHERE m.mark_id IN (SELECT q.mark_id FROM usage.rollup_marks AS q FOR UPDATE SKIP LOCKED)
+            WHERE m.mark_id IN (
+                SELECT q.mark_id FROM usage.rollup_marks AS q
+                WHERE pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('usage.daily_rollups'),
+                                                           (q.hour_start AT TIME ZONE 'UTC')::date - date '2000-01-01')
+                FOR UPDATE SKIP LOCKED)
             RETURNING m.hour_start, m.organization_ids
         )
         INSERT INTO usage_refresh_marks SELECT c.hour_start, c.organization_ids FROM claimed AS c;
     ELSE
-        OPEN v_claim FOR SELECT q.mark_id, pg_catalog.cardinality(q.organization_ids) AS named
+        OPEN v_claim FOR SELECT q.mark_id, q.hour_start, pg_catalog.cardinality(q.organization_ids) AS named
                          FROM usage.rollup_marks AS q ORDER BY q.mark_id FOR UPDATE SKIP LOCKED;
         LOOP
             FETCH v_claim INTO v_mark;
             EXIT WHEN NOT FOUND;
+            v_day := pg_catalog.date_bin('1 day', v_mark.hour_start, timestamptz '2000-01-01 00:00+00');
+            EXIT WHEN v_counted >= p_max_buckets AND v_day IS DISTINCT FROM v_last_day;
+            CONTINUE WHEN NOT pg_catalog.pg_try_advisory_xact_lock(
+                pg_catalog.hashtext('usage.daily_rollups'), (v_mark.hour_start AT TIME ZONE 'UTC')::date - date '2000-01-01');
             v_marks := v_marks || v_mark.mark_id;
             v_counted := v_counted + v_mark.named;
-            EXIT WHEN v_counted >= p_max_buckets;
+            v_last_day := v_day;
         END LOOP;
         CLOSE v_claim;
         WITH claimed AS (
@@ -252,11 +269,7 @@ BEGIN
         INSERT INTO usage_refresh_marks SELECT c.hour_start, c.organization_ids FROM claimed AS c;
     END IF;
 
-    -- 2. Take turns per UTC day with other refreshers, in day order (no deadlock between two of them).
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('usage.daily_rollups'), x.day_number)
-    FROM (SELECT DISTINCT (m.hour_start AT TIME ZONE 'UTC')::date - date '2000-01-01' AS day_number
-          FROM usage_refresh_marks AS m ORDER BY 1) AS x;
-
+    -- The claimed marks as distinct buckets, and their days.
     INSERT INTO usage_refresh_claimed
     SELECT DISTINCT o.organization_id, m.hour_start
     FROM usage_refresh_marks AS m CROSS JOIN LATERAL pg_catalog.unnest(m.organization_ids) AS o (organization_id);
@@ -267,12 +280,16 @@ BEGIN
         RETURN;
     END IF;
     ANALYZE usage_refresh_claimed;
+    -- The day is stored, not computed in the joins below: a join condition holding a function that is
+    -- not leakproof (timezone(), a date cast) cannot be pushed under the rollups' RLS into an index scan.
     INSERT INTO usage_refresh_days
-    SELECT DISTINCT c.organization_id, pg_catalog.date_bin('1 day', c.hour_start, timestamptz '2000-01-01 00:00+00')
-    FROM usage_refresh_claimed AS c;
+    SELECT x.organization_id, x.day_start, (x.day_start AT TIME ZONE 'UTC')::date
+    FROM (SELECT DISTINCT c.organization_id,
+                          pg_catalog.date_bin('1 day', c.hour_start, timestamptz '2000-01-01 00:00+00') AS day_start
+          FROM usage_refresh_claimed AS c) AS x;
     ANALYZE usage_refresh_days;
 
-    -- 3. The claimed buckets from raw events. The equality lets a large claim hash-join the events;
+    -- 2. The claimed buckets from raw events. The equality lets a large claim hash-join the events;
     -- the range lets a small one probe the primary key of usage.events per bucket.
     SELECT pg_catalog.min(c.hour_start), pg_catalog.max(c.hour_start) + interval '1 hour' INTO v_from, v_to
     FROM usage_refresh_claimed AS c;
@@ -302,16 +319,16 @@ BEGIN
     FROM usage_refresh_hourly AS f;
     GET DIAGNOSTICS hourly_rows = ROW_COUNT;
 
-    -- 4. The days, from their hourly rows (now current: this refresher holds the days' locks).
+    -- 3. The days, from their hourly rows (now current: no other refresher works on these days).
     SELECT pg_catalog.min(d.day_start), pg_catalog.max(d.day_start) + interval '1 day' INTO v_from, v_to
     FROM usage_refresh_days AS d;
     DELETE FROM usage.daily_rollups AS r
     USING usage_refresh_days AS d
-    WHERE r.organization_id = d.organization_id AND r.day = (d.day_start AT TIME ZONE 'UTC')::date;
+    WHERE r.organization_id = d.organization_id AND r.day = d.day;
     INSERT INTO usage.daily_rollups (
         organization_id, day, model_id, requests, errors, tokens_in, tokens_out, latency_ms_sum, latency_ms_max, cost
     )
-    SELECT h.organization_id, (d.day_start AT TIME ZONE 'UTC')::date, h.model_id, pg_catalog.sum(h.requests),
+    SELECT h.organization_id, d.day, h.model_id, pg_catalog.sum(h.requests),
            pg_catalog.sum(h.errors), pg_catalog.sum(h.tokens_in), pg_catalog.sum(h.tokens_out),
            pg_catalog.sum(h.latency_ms_sum), pg_catalog.max(h.latency_ms_max), pg_catalog.sum(h.cost)
     FROM usage.hourly_rollups AS h
@@ -320,7 +337,7 @@ BEGIN
        AND d.day_start = pg_catalog.date_bin('1 day', h.hour_start, timestamptz '2000-01-01 00:00+00')
        AND h.hour_start >= d.day_start AND h.hour_start < d.day_start + interval '1 day'
     WHERE h.hour_start >= v_from AND h.hour_start < v_to
-    GROUP BY h.organization_id, d.day_start, h.model_id;
+    GROUP BY h.organization_id, d.day, h.model_id;
     GET DIAGNOSTICS daily_rows = ROW_COUNT;
 
     TRUNCATE usage_refresh_marks, usage_refresh_claimed, usage_refresh_days, usage_refresh_hourly;
@@ -330,7 +347,7 @@ END
 $fn$;
 COMMENT ON FUNCTION usage.refresh_rollups(integer) IS
     'Recomputes the buckets of the oldest marks of usage.rollup_marks, until they name p_max_buckets buckets '
-    '(NULL: all), and their UTC days, from raw events; idempotent and safe to run concurrently (READ COMMITTED). '
+    '(then to the end of that UTC day; NULL: all), and their UTC days, from raw events; idempotent and safe to run concurrently (READ COMMITTED). '
     'Returns distinct buckets claimed and hourly and daily rollup rows written.';
 
 -- Why: a way to recompute a time range on purpose (raw data fixed by hand, rollups rebuilt): marks

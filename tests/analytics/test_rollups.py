@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -238,3 +238,18 @@ def test_marking_a_range_recomputes_it_and_rejects_an_empty_range(seeded: Conn) 
     assert hourly_mismatches(seeded) == [] and daily_mismatches(seeded) == []
     exc = expect_error(seeded, "SELECT usage.mark_rollups_dirty('2026-11-02', '2026-11-01')")
     assert isinstance(exc, psycopg.errors.InvalidParameterValue)
+
+
+def test_a_bounded_refresh_ends_at_a_utc_day_boundary(seeded: Conn) -> None:
+    """refresh_rollups(n) claims whole UTC days, so refreshers working in batches take different days
+    (their per-day locks would otherwise make them take turns on the day two batches share)."""
+    seeded.execute("SELECT usage.refresh_rollups()")
+    seeded.execute("SELECT usage.mark_rollups_dirty('2026-11-01', '2026-11-03')")
+    per_day = dict(seeded.execute("""SELECT (hour_start AT TIME ZONE 'UTC')::date, count(*)
+                                     FROM usage.rollup_dirty_buckets GROUP BY 1""").fetchall())
+    assert sorted(per_day) == [date(2026, 11, 1), date(2026, 11, 2)] and min(per_day.values()) > 1
+    claimed = seeded.execute("SELECT buckets FROM usage.refresh_rollups(1)").fetchone()[0]
+    assert claimed == per_day[date(2026, 11, 1)]
+    left = dict(seeded.execute("""SELECT (hour_start AT TIME ZONE 'UTC')::date, count(*)
+                                  FROM usage.rollup_dirty_buckets GROUP BY 1""").fetchall())
+    assert left == {date(2026, 11, 2): per_day[date(2026, 11, 2)]}

@@ -235,7 +235,7 @@ BEGIN
     -- same bucket at once, and a refresher that gets a day sees (in each later statement) what the
     -- previous holder of that day committed. With a limit, marks are taken one at a time (an explicit
     -- cursor fetches one row) until they name p_max_buckets buckets (repeats counted), then to the end
-    -- of that UTC day; the mark that ends the batch stays locked, unclaimed, until commit.
+    -- of that UTC day.
     IF p_max_buckets IS NULL THEN
         WITH claimed AS (
             DELETE FROM usage.rollup_marks AS m
@@ -249,14 +249,17 @@ BEGIN
         INSERT INTO usage_refresh_marks SELECT c.hour_start, c.organization_ids FROM claimed AS c;
     ELSE
         OPEN v_claim FOR SELECT q.mark_id, q.hour_start, pg_catalog.cardinality(q.organization_ids) AS named
-                         FROM usage.rollup_marks AS q ORDER BY q.mark_id FOR UPDATE SKIP LOCKED;
+                         FROM usage.rollup_marks AS q ORDER BY q.mark_id;
         LOOP
             FETCH v_claim INTO v_mark;
             EXIT WHEN NOT FOUND;
             v_day := pg_catalog.date_bin('1 day', v_mark.hour_start, timestamptz '2000-01-01 00:00+00');
             EXIT WHEN v_counted >= p_max_buckets AND v_day IS DISTINCT FROM v_last_day;
+            -- The day first, then the mark: a mark of a day another refresher holds is left unlocked.
             CONTINUE WHEN NOT pg_catalog.pg_try_advisory_xact_lock(
                 pg_catalog.hashtext('usage.daily_rollups'), (v_mark.hour_start AT TIME ZONE 'UTC')::date - date '2000-01-01');
+            PERFORM FROM usage.rollup_marks AS q WHERE q.mark_id = v_mark.mark_id FOR UPDATE SKIP LOCKED;
+            CONTINUE WHEN NOT FOUND;  -- claimed meanwhile by a refresher that has since committed
             v_marks := v_marks || v_mark.mark_id;
             v_counted := v_counted + v_mark.named;
             v_last_day := v_day;

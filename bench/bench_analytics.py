@@ -276,9 +276,7 @@ def main() -> None:
 
         def timed_twice(c: psycopg.Connection[Any], text: str, params: dict[str, Any] | None) -> float:
             c.execute(text, params).fetchall()  # warm the plan and the pages once
-            start = time.perf_counter()
-            c.execute(text, params).fetchall()
-            return (time.perf_counter() - start) * 1000
+            return timed(lambda: c.execute(text, params).fetchall()) * 1000
 
         def measure(sql: str, with_owner: bool = True) -> tuple[list[float], list[float]]:
             """Per sampled organization, the query as app_rw and then as the owner, so both see the

@@ -22,7 +22,7 @@ from dbrun.local import LocalCluster
 from dbrun.plan import Plan
 
 if TYPE_CHECKING:
-    from dbrun import review
+    from dbrun import review_model
 
 T = TypeVar("T")
 
@@ -174,7 +174,7 @@ OfflineOption = Annotated[bool, typer.Option("--offline", help="dry-run without 
                                              "static lock estimates")]
 
 
-def _dry_run(c: Context, fmt: ReviewFormat, run: Callable[[Settings], review.DryRun]) -> None:
+def _dry_run(c: Context, fmt: ReviewFormat, run: Callable[[Settings], review_model.DryRun]) -> None:
     """Render a dry-run in the chosen format; exit 3 if a migration would fail, 1 if checks fail."""
     from dbrun import review_report  # only dry-runs pay for importing the review machinery
 

@@ -1,6 +1,6 @@
 """The dry-run report in three forms: rich renderables (people), a dict (JSON), markdown (PR comments).
 
-Nothing here prints or touches a database: each function turns a `review.DryRun` into output.
+Nothing here prints or touches a database: each function turns a `review_model.DryRun` into output.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from rich.text import Text
 
 from dbrun.catalog import ObjectChange
 from dbrun.checks import CheckResult
+from dbrun.locks import lock_blocks, strength
 from dbrun.report import check_dict, checks_renderable, to_jsonable
-from dbrun.review import DryRun, LockUse, MigrationReport, Risk, StatementReport, lock_blocks, strength
+from dbrun.review_model import DryRun, LockUse, MigrationReport, Risk, StatementReport
 
 _LEVEL_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 _LEVEL_ICON = {"high": "🔴", "medium": "🟠", "low": "⚪"}

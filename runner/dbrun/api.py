@@ -22,7 +22,8 @@ from dbrun.config import Settings
 from dbrun.connection import Target, connect, resolve_target
 from dbrun.errors import ConfigError, Problem, ProblemsFound
 from dbrun.execute import Executor, Listener, RunResult
-from dbrun.plan import Plan, integrity_problems, plan_down, plan_up
+from dbrun.history import MigrationState
+from dbrun.plan import MigrationStatus, Plan, integrity_problems, migration_states, plan_down, plan_up, repeatable_states
 
 Conn = psycopg.Connection[Any]
 
@@ -96,32 +97,23 @@ def verify(settings: Settings) -> tuple[Target, list[CheckResult]]:
 # status and health
 
 
-@dataclass
-class MigrationStatus:
-    version: str
-    name: str
-    state: str  # applied | pending | partial | changed | missing
-    applied_at: datetime | None = None
-    duration_ms: int | None = None
-    path: str | None = None
-
-
-@dataclass
+@dataclass(kw_only=True)
 class StatusReport:
     target: Target
     migrations: list[MigrationStatus]
-    repeatables: dict[str, str]  # path -> applied | changed | pending
+    repeatables: dict[str, MigrationState]  # path -> APPLIED | CHANGED | PENDING
     problems: list[Problem]
     bookkeeping: bool
     last_failure: dict[str, Any] | None
     lock_holder: str | None
 
-    def count(self, state: str) -> int:
+    def count(self, state: MigrationState) -> int:
         return sum(1 for m in self.migrations if m.state == state)
 
     @property
     def schema_version(self) -> str | None:
-        return max((m.version for m in self.migrations if m.state in ("applied", "changed")), default=None)
+        done = (MigrationState.APPLIED, MigrationState.CHANGED)
+        return max((m.version for m in self.migrations if m.state in done), default=None)
 
     @property
     def last_migration_at(self) -> datetime | None:
@@ -129,9 +121,10 @@ class StatusReport:
 
     @property
     def health(self) -> str:
-        if self.count("partial") or self.problems:
-            return "failed" if self.count("partial") else "inconsistent"
-        if self.count("pending") or any(v != "applied" for v in self.repeatables.values()):
+        if self.count(MigrationState.PARTIAL) or self.problems:
+            return "failed" if self.count(MigrationState.PARTIAL) else "inconsistent"
+        pending_repeatable = any(v is not MigrationState.APPLIED for v in self.repeatables.values())
+        if self.count(MigrationState.PENDING) or pending_repeatable:
             return "pending"
         return "ok"
 
@@ -141,26 +134,10 @@ def status(settings: Settings) -> StatusReport:
     with _session(settings) as (target, conn):
         state = history.read_state(conn)
         holder = history.lock_holder(conn)
-    on_disk = repository.by_version()
-    rows: list[MigrationStatus] = []
-    for migration in repository.migrations:
-        applied = state.applied.get(migration.version)
-        if applied is None:
-            rows.append(MigrationStatus(migration.version, migration.name, "pending", path=str(migration.up.file.rel)))
-            continue
-        label = applied.status if applied.status == "partial" else (
-            "changed" if applied.checksum != migration.checksum else "applied")
-        rows.append(MigrationStatus(migration.version, migration.name, label, applied.applied_at,
-                                    applied.duration_ms, str(migration.up.file.rel)))
-    for version, applied in state.applied.items():
-        if version not in on_disk:
-            rows.append(MigrationStatus(version, applied.name, "missing", applied.applied_at, applied.duration_ms))
-    rows.sort(key=lambda r: r.version)
-    repeatables = {r.key: ("pending" if r.key not in state.repeatables else
-                           "applied" if state.repeatables[r.key] == r.file.checksum else "changed")
-                   for r in repository.repeatables}
-    return StatusReport(target, rows, repeatables, integrity_problems(repository, state, "up"), state.exists,
-                        state.last_failure, holder.describe() if holder else None)
+    return StatusReport(target=target, migrations=migration_states(repository, state),
+                        repeatables=repeatable_states(repository, state),
+                        problems=integrity_problems(repository, state, "up"), bookkeeping=state.exists,
+                        last_failure=state.last_failure, lock_holder=holder.describe() if holder else None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -185,7 +162,7 @@ def repair(settings: Settings, version: str, forget: bool = False) -> RepairOutc
             raise ProblemsFound("nothing to repair", [Problem(
                 "REPAIR", f"{version} has no record in this database", hint="see `dbrun status`")])
         migration = repository.find(applied.version)
-        if not forget and applied.status != "partial":
+        if not forget and applied.status is not MigrationState.PARTIAL:
             raise ProblemsFound("nothing to repair", [Problem(
                 "REPAIR", f"{applied.name} is fully applied; repair only resolves a partial migration",
                 hint="use --forget to remove the record of a migration undone by hand")])

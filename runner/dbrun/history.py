@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import psycopg
@@ -115,13 +116,24 @@ INSERT INTO {SCHEMA}.bookkeeping_version (version) VALUES ({BOOKKEEPING_VERSION}
 """
 
 
+class MigrationState(StrEnum):
+    """Where a migration stands. The history records APPLIED and PARTIAL (a non-transactional file
+    that stopped part-way); `plan.migration_states` derives the others by comparing it with the files."""
+
+    APPLIED = "applied"
+    PENDING = "pending"  # on disk, never applied
+    PARTIAL = "partial"
+    CHANGED = "changed"  # applied, but the file's checksum differs from the recorded one
+    MISSING = "missing"  # applied, but its file is gone
+
+
 @dataclass(frozen=True)
 class AppliedMigration:
     version: str
     name: str
     checksum: str
     transactional: bool
-    status: str
+    status: MigrationState
     applied_at: datetime
     duration_ms: int | None
 
@@ -137,11 +149,8 @@ class HistoryState:
     last_failure: dict[str, Any] | None = None
 
     def newest_applied(self) -> str | None:
-        done = [v for v, m in self.applied.items() if m.status == "applied"]
+        done = [v for v, m in self.applied.items() if m.status is MigrationState.APPLIED]
         return max(done, default=None)
-
-    def partial(self) -> list[AppliedMigration]:
-        return [m for m in self.applied.values() if m.status == "partial"]
 
 
 def bookkeeping_exists(conn: Conn) -> bool:
@@ -166,7 +175,9 @@ def read_state(conn: Conn) -> HistoryState:
         f"SELECT version, name, checksum, transactional, status, applied_at, duration_ms "
         f"FROM {SCHEMA}.migrations ORDER BY version"
     ):
-        state.applied[row[0]] = AppliedMigration(*row)
+        version, name, checksum, transactional, status, applied_at, duration_ms = row
+        state.applied[version] = AppliedMigration(version, name, checksum, transactional, MigrationState(status),
+                                                  applied_at, duration_ms)
     state.repeatables = dict(conn.execute(f"SELECT path, checksum FROM {SCHEMA}.repeatables").fetchall())
     for version, index, checksum in conn.execute(
         f"SELECT version, statement_index, statement_checksum FROM {SCHEMA}.progress"

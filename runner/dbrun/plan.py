@@ -1,16 +1,18 @@
 """What a run will do: pending migrations, migrations to roll back, changed repeatables, and why not.
 
 A plan is computed from the repository (files) and the history (database) only; it never touches
-the database itself, so `up`, `down`, `status` and the dry-run share it.
+the database itself, so `up`, `down`, `status` and the dry-run share it. The state of each migration
+(`migration_states`) and the integrity problems are derived here too, from the same two inputs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal
 
 from dbrun.errors import Problem, ProblemsFound
-from dbrun.history import HistoryState
+from dbrun.history import HistoryState, MigrationState
 from dbrun.source import UP_DIR, Repeatable, Repository, Script, VersionedMigration
 
 Direction = Literal["up", "down"]
@@ -42,6 +44,47 @@ class Plan:
         return not self.steps and not self.repeatables
 
 
+@dataclass
+class MigrationStatus:
+    version: str
+    name: str
+    state: MigrationState
+    applied_at: datetime | None = None
+    duration_ms: int | None = None
+    path: str | None = None
+
+
+def migration_states(repository: Repository, state: HistoryState) -> list[MigrationStatus]:
+    """Every migration on disk or in the history, with its state, in version order."""
+    rows: list[MigrationStatus] = []
+    for migration in repository.migrations:
+        path = str(migration.up.file.rel)
+        applied = state.applied.get(migration.version)
+        if applied is None:
+            rows.append(MigrationStatus(migration.version, migration.name, MigrationState.PENDING, path=path))
+            continue
+        label = applied.status if applied.status is MigrationState.PARTIAL else (
+            MigrationState.CHANGED if applied.checksum != migration.checksum else MigrationState.APPLIED)
+        rows.append(MigrationStatus(migration.version, migration.name, label, applied.applied_at,
+                                    applied.duration_ms, path))
+    on_disk = repository.by_version()
+    for version, applied in state.applied.items():
+        if version not in on_disk:
+            rows.append(MigrationStatus(version, applied.name, MigrationState.MISSING, applied.applied_at,
+                                        applied.duration_ms))
+    rows.sort(key=lambda r: r.version)
+    return rows
+
+
+def repeatable_states(repository: Repository, state: HistoryState) -> dict[str, MigrationState]:
+    """Each repeatable's path -> PENDING (never applied), CHANGED (applied, since edited) or APPLIED."""
+    def label(key: str, checksum: str) -> MigrationState:
+        if key not in state.repeatables:
+            return MigrationState.PENDING
+        return MigrationState.APPLIED if state.repeatables[key] == checksum else MigrationState.CHANGED
+    return {r.key: label(r.key, r.file.checksum) for r in repository.repeatables}
+
+
 def integrity_problems(repository: Repository, state: HistoryState, direction: Direction) -> list[Problem]:
     """Each way the history and the files disagree, with its own message and fix."""
     problems: list[Problem] = []
@@ -54,13 +97,13 @@ def integrity_problems(repository: Repository, state: HistoryState, direction: D
                 hint="restore the file from version control; if it was undone by hand, "
                      f"`dbrun repair {version} --forget` removes its record"))
             continue
-        if applied.status == "applied" and applied.checksum != migration.checksum:
+        if applied.status is MigrationState.APPLIED and applied.checksum != migration.checksum:
             problems.append(Problem(
                 "HIST-EDITED",
                 f"applied migration was edited since it was applied (sha256 {applied.checksum[:12]}… recorded, "
                 f"{migration.checksum[:12]}… on disk)", migration.up.file.rel,
                 hint="applied migrations are immutable: restore the file (git checkout) and add a new migration"))
-        if applied.status == "partial" and direction == "down":
+        if applied.status is MigrationState.PARTIAL and direction == "down":
             problems.append(Problem(
                 "HIST-PARTIAL", f"non-transactional migration {applied.name} stopped part-way",
                 migration.up.file.rel,
@@ -101,7 +144,7 @@ def plan_up(repository: Repository, state: HistoryState, to: str | None = None) 
         applied = state.applied.get(migration.version)
         if applied is None:
             plan.steps.append(Step(migration, "up"))
-        elif applied.status == "partial":
+        elif applied.status is MigrationState.PARTIAL:
             plan.steps.append(Step(migration, "up", resume=True))
     still_pending = [m for m in repository.migrations
                      if m.version not in state.applied and all(s.migration is not m for s in plan.steps)]
@@ -120,7 +163,7 @@ def plan_down(repository: Repository, state: HistoryState, *, to: str | None = N
         raise ProblemsFound("down needs exactly one of --to, --steps, --all", [Problem(
             "PLAN-DOWN", "say how far to roll back", hint="`dbrun down --steps 1`, `--to VERSION` or `--all`")])
     _refuse(integrity_problems(repository, state, "down"))
-    applied = sorted((v for v, m in state.applied.items() if m.status == "applied"), reverse=True)
+    applied = sorted((v for v, m in state.applied.items() if m.status is MigrationState.APPLIED), reverse=True)
     if to is not None:
         found = repository.find(to)
         if found is None or found.version not in state.applied:

@@ -12,12 +12,13 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from dbrun.api import MigrationStatus, RepairOutcome, RunOutcome, StatusReport
+from dbrun.api import RepairOutcome, RunOutcome, StatusReport
 from dbrun.checks import CheckResult
 from dbrun.errors import DbrunError, MigrationFailed, Problem, ProblemsFound
 from dbrun.execute import Event, MigrationResult
+from dbrun.history import MigrationState
 from dbrun.local import ClusterStatus
-from dbrun.plan import Plan
+from dbrun.plan import MigrationStatus, Plan
 
 
 def to_jsonable(value: Any) -> Any:
@@ -198,7 +199,7 @@ STATUS_RECENT_APPLIED = 20
 def _visible_migrations(report: StatusReport, show_all: bool) -> tuple[list[MigrationStatus], int]:
     if show_all:
         return report.migrations, 0
-    applied = [m for m in report.migrations if m.state == "applied"]
+    applied = [m for m in report.migrations if m.state is MigrationState.APPLIED]
     hidden = {id(m) for m in applied[:-STATUS_RECENT_APPLIED]}
     return [m for m in report.migrations if id(m) not in hidden], len(hidden)
 
@@ -232,7 +233,7 @@ def status_renderable(report: StatusReport, show_all: bool = False) -> Renderabl
 
 
 def _summary(report: StatusReport) -> str:
-    counts = ", ".join(f"{report.count(s)} {s}" for s in ("applied", "pending", "partial", "changed", "missing")
+    counts = ", ".join(f"{report.count(s)} {s}" for s in MigrationState
                        if report.count(s))
     return f"schema version {report.schema_version or 'none'}; {counts or 'no migrations'}; state {report.health}"
 
@@ -241,7 +242,7 @@ def status_dict(report: StatusReport) -> dict[str, Any]:
     return _jsonable_dict({
         "schema_version": report.schema_version,
         "state": report.health,
-        "counts": {s: report.count(s) for s in ("applied", "pending", "partial", "changed", "missing")},
+        "counts": {s: report.count(s) for s in MigrationState},
         "migrations": report.migrations,
         "repeatables": report.repeatables,
         "problems": [problem_dict(p) for p in report.problems],
@@ -255,11 +256,11 @@ def health_dict(report: StatusReport) -> dict[str, Any]:
         "state": report.health,
         "schema_version": report.schema_version,
         "last_migration_at": report.last_migration_at,
-        "pending": report.count("pending"),
-        "failed": report.count("partial"),
-        "changed": report.count("changed"),
-        "missing": report.count("missing"),
-        "repeatables_pending": sum(1 for v in report.repeatables.values() if v != "applied"),
+        "pending": report.count(MigrationState.PENDING),
+        "failed": report.count(MigrationState.PARTIAL),
+        "changed": report.count(MigrationState.CHANGED),
+        "missing": report.count(MigrationState.MISSING),
+        "repeatables_pending": sum(1 for v in report.repeatables.values() if v is not MigrationState.APPLIED),
     })
 
 

@@ -32,7 +32,7 @@ from dbrun.checks import run_checks
 from dbrun.config import Settings
 from dbrun.connection import connect, redact, resolve_target
 from dbrun.execute import LOCK_NOT_AVAILABLE, ScriptError, ScriptOutcome, statement_error
-from dbrun.history import AppliedMigration, HistoryState
+from dbrun.history import AppliedMigration, HistoryState, MigrationState
 from dbrun.locks import Estimate, conflicts, estimate, mode_sql, split_name, strength
 from dbrun.plan import Plan, Step, plan_down, plan_up
 from dbrun.review_model import DryRun, LockUse, MigrationReport, StatementReport, Status
@@ -132,7 +132,7 @@ def _all_applied(repository: Repository) -> HistoryState:
     state = HistoryState(exists=True)
     for m in repository.migrations:
         state.applied[m.version] = AppliedMigration(
-            m.version, m.name, m.checksum, m.up.directives.transactional, "applied",
+            m.version, m.name, m.checksum, m.up.directives.transactional, MigrationState.APPLIED,
             None, None)  # type: ignore[arg-type]  # never read: only the plan looks at this state
     return state
 

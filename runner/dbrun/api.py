@@ -5,7 +5,6 @@ cli.py parses options and renders what these return; tests call them directly to
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,7 +15,7 @@ from typing import Any
 
 import psycopg
 
-from dbrun import catalog, history, source
+from dbrun import catalog, execute, history, source
 from dbrun.checks import CheckResult, run_checks
 from dbrun.config import Settings
 from dbrun.connection import Target, connect, resolve_target
@@ -190,10 +189,6 @@ def repair(settings: Settings, version: str, forget: bool = False) -> RepairOutc
         return RepairOutcome(applied.version, applied.name, "forgotten" if forget else "marked")
 
 
-SEEDS_DIR = Path("seeds")
-DEVELOPMENT = "development"
-
-
 @dataclass
 class SeedOutcome:
     target: Target
@@ -203,63 +198,16 @@ class SeedOutcome:
 
 
 def seed(settings: Settings, force: bool = False) -> SeedOutcome:
-    """Apply seeds/*.sql in file order, in one transaction, on a development database only.
-
-    A database counts as development when `dbrun.environment` is 'development' for it (the embedded
-    cluster sets this: `ALTER DATABASE ... SET dbrun.environment = 'development'`).
-    """
-    from dbrun.errors import MigrationFailed
-    from dbrun.execute import ScriptError, run_script, statement_error
-
-    files = sorted(p for p in (settings.root / SEEDS_DIR).glob("*.sql") if p.is_file())
-    if not files:
-        raise ConfigError(f"no seed files in {settings.root / SEEDS_DIR}")
+    """Apply seeds/*.sql in file order, in one transaction, on a development database only."""
+    files = execute.seed_files(settings.root)
     with _session(settings) as (target, conn):
-        environment = conn.execute("SELECT current_setting('dbrun.environment', true)").fetchone()
-        if not force and (environment is None or environment[0] != DEVELOPMENT):
-            raise ProblemsFound("refusing to seed", [Problem(
-                "SEED-NOT-DEVELOPMENT", f"database is not marked as development (dbrun.environment = "
-                f"{environment[0] if environment and environment[0] else 'unset'})",
-                hint="seed only development databases: ALTER DATABASE <db> SET dbrun.environment = 'development' "
-                     "(then reconnect), or pass --force if you are sure")])
-        statements = rows = 0
-        with conn.transaction():
-            for path in files:
-                text = path.read_text(encoding="utf-8")
-                try:
-                    outcome = run_script(conn, text)
-                except ScriptError as exc:
-                    error = statement_error(path.relative_to(settings.root), text, exc)
-                    raise MigrationFailed(f"seed {path.name} failed; no seed was applied", error) from exc
-                statements += outcome.statements
-                rows += outcome.rows
-        return SeedOutcome(target, [str(p.relative_to(settings.root)) for p in files], statements, rows)
-
-
-NEW_TEMPLATE_UP = "new_up.sql.j2"
-NEW_TEMPLATE_DOWN = "new_down.sql.j2"
+        execute.require_development(conn, force)
+        applied = execute.apply_seeds(conn, settings.root, files)
+    return SeedOutcome(target, applied.files, applied.statements, applied.rows)
 
 
 def new_migration(settings: Settings, slug: str, transactional: bool = True) -> tuple[Path, Path]:
-    import jinja2
-
-    if not source.SLUG.match(slug):
-        raise ConfigError(f"slug {slug!r} is not lowercase snake_case", hint="e.g. `dbrun new add_users_email`")
-    up_dir, down_dir = settings.root / source.UP_DIR, settings.root / source.DOWN_DIR
-    existing = [p.name[:12] for d in (up_dir, down_dir) if d.is_dir() for p in d.iterdir() if p.name[:12].isdigit()]
-    version = source.next_version(existing)
-    env = jinja2.Environment(loader=jinja2.PackageLoader("dbrun", "templates"), undefined=jinja2.StrictUndefined,
-                             keep_trailing_newline=True, autoescape=False)
-    context = {"slug": slug, "version": version, "transactional": transactional,
-               "created": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "author": socket.gethostname()}
-    up_dir.mkdir(parents=True, exist_ok=True)
-    down_dir.mkdir(parents=True, exist_ok=True)
-    up_path, down_path = up_dir / f"{version}_{slug}.sql", down_dir / f"{version}_{slug}.sql"
-    for path, template in ((up_path, NEW_TEMPLATE_UP), (down_path, NEW_TEMPLATE_DOWN)):
-        if path.exists():
-            raise ConfigError(f"{path} already exists", hint="pick another slug")
-        path.write_text(env.get_template(template).render(**context), encoding="utf-8")
-    return up_path, down_path
+    return source.scaffold_migration(settings.root, slug, transactional)
 
 
 def render(settings: Settings, path: Path) -> str:

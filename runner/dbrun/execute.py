@@ -20,7 +20,7 @@ import psycopg
 
 from dbrun import catalog, history
 from dbrun.config import Settings
-from dbrun.errors import MigrationFailed, StatementError
+from dbrun.errors import ConfigError, MigrationFailed, Problem, ProblemsFound, StatementError
 from dbrun.plan import Plan, Step
 from dbrun.source import Repeatable, Script, Statement, line_of_offset, split_statements
 
@@ -457,3 +457,56 @@ class _RepeatableFailed(Exception):
     def __init__(self, error: MigrationFailed) -> None:
         super().__init__(error.message)
         self.error = error
+
+
+# ---------------------------------------------------------------------------------------------
+# seeds: development data, applied outside the migration history
+
+SEEDS_DIR = Path("seeds")
+DEVELOPMENT = "development"
+
+
+@dataclass
+class SeedResult:
+    files: list[str]  # relative to the repository root, in the order applied
+    statements: int
+    rows: int
+
+
+def seed_files(root: Path) -> list[Path]:
+    files = sorted(p for p in (root / SEEDS_DIR).glob("*.sql") if p.is_file())
+    if not files:
+        raise ConfigError(f"no seed files in {root / SEEDS_DIR}")
+    return files
+
+
+def require_development(conn: Conn, force: bool) -> None:
+    """Refuse a database not marked as development, unless forced.
+
+    A database counts as development when `dbrun.environment` is 'development' for it (the embedded
+    cluster sets this: `ALTER DATABASE ... SET dbrun.environment = 'development'`).
+    """
+    environment = conn.execute("SELECT current_setting('dbrun.environment', true)").fetchone()
+    if force or (environment is not None and environment[0] == DEVELOPMENT):
+        return
+    raise ProblemsFound("refusing to seed", [Problem(
+        "SEED-NOT-DEVELOPMENT", f"database is not marked as development (dbrun.environment = "
+        f"{environment[0] if environment and environment[0] else 'unset'})",
+        hint="seed only development databases: ALTER DATABASE <db> SET dbrun.environment = 'development' "
+             "(then reconnect), or pass --force if you are sure")])
+
+
+def apply_seeds(conn: Conn, root: Path, files: list[Path]) -> SeedResult:
+    """Run the seed files in order, all in one transaction: one failing seed applies none."""
+    statements = rows = 0
+    with conn.transaction():
+        for path in files:
+            text = path.read_text(encoding="utf-8")
+            try:
+                outcome = run_script(conn, text)
+            except ScriptError as exc:
+                error = statement_error(path.relative_to(root), text, exc)
+                raise MigrationFailed(f"seed {path.name} failed; no seed was applied", error) from exc
+            statements += outcome.statements
+            rows += outcome.rows
+    return SeedResult([str(p.relative_to(root)) for p in files], statements, rows)

@@ -554,3 +554,33 @@ def next_version(repository_versions: Iterable[str], now: datetime | None = None
         after_newest = datetime.strptime(newest, VERSION_FORMAT).replace(tzinfo=UTC) + timedelta(minutes=1)
         now = max(now, after_newest)
     return now.strftime(VERSION_FORMAT)
+
+
+# ---------------------------------------------------------------------------------------------
+# scaffolding: `dbrun new`
+
+NEW_TEMPLATE_UP = "new_up.sql.j2"
+NEW_TEMPLATE_DOWN = "new_down.sql.j2"
+
+
+def scaffold_migration(root: Path, slug: str, transactional: bool = True) -> tuple[Path, Path]:
+    """Write a new up/down pair stamped with the next UTC version, from the header templates."""
+    import jinja2
+
+    if not SLUG.match(slug):
+        raise ConfigError(f"slug {slug!r} is not lowercase snake_case", hint="e.g. `dbrun new add_users_email`")
+    up_dir, down_dir = root / UP_DIR, root / DOWN_DIR
+    existing = [p.name[:12] for d in (up_dir, down_dir) if d.is_dir() for p in d.iterdir() if p.name[:12].isdigit()]
+    version = next_version(existing)
+    env = jinja2.Environment(loader=jinja2.PackageLoader("dbrun", "templates"), undefined=jinja2.StrictUndefined,
+                             keep_trailing_newline=True, autoescape=False)
+    context = {"slug": slug, "version": version, "transactional": transactional}
+    up_path, down_path = up_dir / f"{version}_{slug}.sql", down_dir / f"{version}_{slug}.sql"
+    for path in (up_path, down_path):
+        if path.exists():
+            raise ConfigError(f"{path} already exists", hint="pick another slug")
+    up_dir.mkdir(parents=True, exist_ok=True)
+    down_dir.mkdir(parents=True, exist_ok=True)
+    for path, template in ((up_path, NEW_TEMPLATE_UP), (down_path, NEW_TEMPLATE_DOWN)):
+        path.write_text(env.get_template(template).render(**context), encoding="utf-8")
+    return up_path, down_path

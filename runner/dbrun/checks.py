@@ -7,14 +7,13 @@ transaction, so a check can never change the database it inspects.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
-from dbrun.source import Check, SqlFile
+from dbrun.source import Check, SqlFile, read_directives
 
 Conn = psycopg.Connection[Any]
 
@@ -50,11 +49,8 @@ def builtin_checks() -> list[Check]:
 
 # `-- dbrun: requires=schema.table[,schema.table]` in a check's header: the check only makes sense once
 # those relations exist (e.g. after the migration that creates them), so before that it is skipped.
-_REQUIRES = re.compile(r"^\s*--\s*dbrun\s*:\s*requires\s*=\s*(?P<names>\S+)\s*$", re.IGNORECASE | re.MULTILINE)
-
-
 def required_relations(check: Check) -> list[str]:
-    return [name for match in _REQUIRES.finditer(check.file.text) for name in match.group("names").split(",") if name]
+    return [name for d in read_directives(check.file.text) if d.key == "requires" for name in d.values if name]
 
 
 def _missing(conn: Conn, relations: list[str]) -> list[str]:

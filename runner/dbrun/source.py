@@ -281,53 +281,94 @@ def _read_sql(root: Path, path: Path, problems: _Collector) -> SqlFile | None:
     return SqlFile(path=path, rel=rel, text=text, checksum=sha256_hex(data))
 
 
-def parse_directives(file: SqlFile, problems: _Collector) -> Directives:
-    """Read `-- dbrun: key=value` lines (and yoyo's `-- transactional:` / `-- depends:`) from the header."""
-    values: dict[str, str] = {}
-    if _YOYO_DIRECTIVE.search(file.text):
-        from yoyo.migrations import parse_metadata_from_sql_comments  # yoyo's own reading of its directives
+@dataclass(frozen=True)
+class Directive:
+    """One `key=value` item of a `-- dbrun:` comment line.
 
-        yoyo_directives, _, _ = parse_metadata_from_sql_comments(file.text)
-        values.update({k: v.strip() for k, v in yoyo_directives.items()})
+    Items are separated by spaces or commas; a word without `=` after an item continues its value
+    (`requires=a.b,c.d` has the values ('a.b', 'c.d')). A word without `=` at the start of a line is
+    an item with no value (`key` holds the word).
+    """
+
+    line: int  # 1-based, in the file
+    key: str  # lower case
+    values: tuple[str, ...]
+    written: str  # the item as written, for messages
+    in_header: bool  # in the comment block before the file's first SQL line
+
+    @property
+    def value(self) -> str:
+        return " ".join(self.values)
+
+
+def read_directives(text: str) -> list[Directive]:
+    """Every `-- dbrun:` item of a file with its line: the one reader of these directives (source
+    validates a migration's, checks reads `requires=`, lint points at the line of one)."""
+    directives: list[Directive] = []
     in_header = True
-    for number, raw in enumerate(file.text.splitlines(), start=1):
+    for number, raw in enumerate(text.splitlines(), start=1):
         stripped = raw.strip()
         if stripped and not stripped.startswith("--"):
             in_header = False
         match = _DBRUN_DIRECTIVE.match(raw)
-        if not match:
-            continue
-        if not in_header:
-            problems.add("SRC-DIRECTIVE", "`-- dbrun:` directive after the first SQL statement", file.rel,
-                         "move it to the header comment at the top of the file", number)
-            continue
-        for item in re.split(r"[\s,]+", match.group("body").strip()):
-            if not item:
-                continue
-            key, sep, value = item.partition("=")
-            key = key.strip().lower()
-            if not sep or key not in _KNOWN_DIRECTIVES:
-                problems.add("SRC-DIRECTIVE", f"unknown directive {item!r}", file.rel,
-                             f"known: {', '.join(k + '=...' for k in _KNOWN_DIRECTIVES)}", number)
-                continue
-            values[key] = f"{values[key]} {value}" if key == "depends" and key in values else value
-    return _directives_from(values, file, problems)
+        if match:
+            directives.extend(_line_items(match.group("body"), number, in_header))
+    return directives
 
 
-def _directives_from(values: dict[str, str], file: SqlFile, problems: _Collector) -> Directives:
+def _line_items(body: str, line: int, in_header: bool) -> list[Directive]:
+    items: list[Directive] = []
+    for word in (w for w in re.split(r"[\s,]+", body.strip()) if w):
+        key, sep, value = word.partition("=")
+        if not sep and items and items[-1].values:
+            last = items.pop()
+            items.append(Directive(line, last.key, (*last.values, word), f"{last.written},{word}", in_header))
+            continue
+        items.append(Directive(line, key.strip().lower(), (value.strip(),) if sep else (), word, in_header))
+    return items
+
+
+def parse_directives(text: str, rel: Path, problems: _Collector | None = None) -> Directives:
+    """A migration's directives: `-- dbrun: key=value` header lines (and yoyo's `-- transactional:` /
+    `-- depends:`). Problems go to `problems` when given (loading refuses them); otherwise they are dropped."""
+    problems = problems if problems is not None else _Collector()
+    values: dict[str, str] = {}
+    if _YOYO_DIRECTIVE.search(text):
+        from yoyo.migrations import parse_metadata_from_sql_comments  # yoyo's own reading of its directives
+
+        yoyo_directives, _, _ = parse_metadata_from_sql_comments(text)
+        values.update({k: v.strip() for k, v in yoyo_directives.items()})
+    misplaced: set[int] = set()
+    for directive in read_directives(text):
+        if not directive.in_header:
+            if directive.line not in misplaced:  # one problem per line, however many items it has
+                misplaced.add(directive.line)
+                problems.add("SRC-DIRECTIVE", "`-- dbrun:` directive after the first SQL statement", rel,
+                             "move it to the header comment at the top of the file", directive.line)
+        elif not directive.values or directive.key not in _KNOWN_DIRECTIVES:
+            problems.add("SRC-DIRECTIVE", f"unknown directive {directive.written!r}", rel,
+                         f"known: {', '.join(k + '=...' for k in _KNOWN_DIRECTIVES)}", directive.line)
+        elif directive.key == "depends" and "depends" in values:
+            values["depends"] = f"{values['depends']} {directive.value}"
+        else:
+            values[directive.key] = directive.value
+    return _directives_from(values, rel, problems)
+
+
+def _directives_from(values: dict[str, str], rel: Path, problems: _Collector) -> Directives:
     transactional = True
     raw_tx = values.get("transactional", "true").strip().lower()
     if raw_tx in ("true", "false"):
         transactional = raw_tx == "true"
     else:
-        problems.add("SRC-DIRECTIVE", f"transactional={raw_tx!r} is neither true nor false", file.rel)
+        problems.add("SRC-DIRECTIVE", f"transactional={raw_tx!r} is neither true nor false", rel)
     timeouts: dict[str, int | None] = {"lock_timeout": None, "statement_timeout": None}
     for key in timeouts:
         if key in values:
             try:
                 timeouts[key] = parse_duration_ms(values[key], key)
             except ConfigError as exc:
-                problems.add("SRC-DIRECTIVE", exc.message, file.rel, exc.hint)
+                problems.add("SRC-DIRECTIVE", exc.message, rel, exc.hint)
     depends = tuple(d for d in re.split(r"[\s,]+", values.get("depends", "")) if d)
     return Directives(transactional, depends, timeouts["lock_timeout"], timeouts["statement_timeout"])
 
@@ -394,7 +435,7 @@ def _load_direction(root: Path, folder: Path, problems: _Collector,
         if file is None:
             found[version] = (slug, None)
             continue
-        directives = parse_directives(file, problems)
+        directives = parse_directives(file.text, file.rel, problems)
         for statement in _transaction_control(file):
             problems.add("SRC-TXCONTROL", f"transaction control `{statement.excerpt(40)}` in a migration file",
                          rel, "remove it: dbrun owns the transaction (use `-- dbrun: transactional=false` "

@@ -12,8 +12,8 @@ from sqlfluff.core import Linter
 from dbrun.lint import run_lint
 from dbrun.lint.findings import Finding
 from dbrun.lint.fluff import lint_text
-from dbrun.lint.repository import transactional
 from dbrun.lint.squawk import SquawkInput, run_squawk
+from dbrun.lint.worktree import transactional
 
 from .conftest import RepoFactory
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dbrun.errors import ConfigError, ProblemsFound
-from dbrun.source import load_repository, next_version, split_statements
+from dbrun.source import load_repository, next_version, read_directives, split_statements
 
 UP = "sql/up/202601010000_create_things.sql"
 DOWN = "sql/down/202601010000_create_things.sql"
@@ -116,3 +116,11 @@ def test_split_keeps_dollar_bodies_and_reports_lines() -> None:
 def test_next_version_is_after_every_existing_one() -> None:
     assert next_version(["209912312359"]) == "210001010000"
     assert len(next_version([])) == 12
+
+
+def test_directives_come_with_their_lines_values_and_header_position() -> None:
+    text = ("-- Migration: x\n-- dbrun: transactional=false, lock_timeout=2s\n-- dbrun: requires=a.b,c.d\n"
+            "SELECT 1;\n-- dbrun: depends=202601010000\n")
+    found = [(d.line, d.key, d.values, d.in_header) for d in read_directives(text)]
+    assert found == [(2, "transactional", ("false",), True), (2, "lock_timeout", ("2s",), True),
+                     (3, "requires", ("a.b", "c.d"), True), (5, "depends", ("202601010000",), False)]

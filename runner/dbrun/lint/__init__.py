@@ -15,7 +15,8 @@ from dbrun.lint.findings import Finding, LintReport, Severity, Silenced
 from dbrun.lint.fluff import lint_files, lint_text, make_linter
 from dbrun.lint.noqa import Noqa, apply_noqa, parse_noqa
 from dbrun.lint.render import OutputFormat, render
-from dbrun.lint.repository import (
+from dbrun.lint.squawk import SquawkInput, run_squawk
+from dbrun.lint.worktree import (
     LINTED_DIRS,
     changes_since,
     is_lintable,
@@ -23,7 +24,6 @@ from dbrun.lint.repository import (
     timeout_findings,
     transactional,
 )
-from dbrun.lint.squawk import SquawkInput, run_squawk
 from dbrun.source import render_template
 
 __all__ = ["Finding", "LintReport", "OutputFormat", "Severity", "Silenced", "render", "run_lint"]

@@ -15,7 +15,7 @@ from sqlfluff.core.rules.crawlers import RootOnlyCrawler, SegmentSeekerCrawler
 
 from dbrun.lint.rules_naming import describe
 from dbrun.lint.segments import all_keywords, keywords, qualified_name, statements, unquote
-from dbrun.source import Directives, SqlFile, _Collector, parse_directives
+from dbrun.source import Directives, parse_directives
 
 TENANT_COLUMN = "organization_id"
 
@@ -59,7 +59,7 @@ def file_directives(context: RuleContext) -> Directives:
     """The file's `-- dbrun:` directives, read by dbrun's own parser (its problems are SRC-* findings)."""
     path = context.path or Path("<string>")
     text = context.templated_file.source_str if context.templated_file else context.segment.raw
-    return parse_directives(SqlFile(path=path, rel=path, text=text, checksum=""), _Collector())
+    return parse_directives(text, path)
 
 
 class Rule_DR01(BaseRule):

@@ -1,4 +1,6 @@
-"""Rules only dbrun knows: the repository's files, pairs and versions, git history, timeouts.
+"""The working tree as the lint sees it: which files it reads, what changed since a git revision
+(and which applied migrations that touched), and the findings only dbrun knows: loading problems
+and disabled timeouts. The SQL rules themselves are in rules_*.py.
 
 File names, up/down pairs, versions, encoding, directives and BEGIN/COMMIT come from
 dbrun.source.load_repository, the same validation `dbrun up` refuses to run without.
@@ -13,7 +15,7 @@ from pathlib import Path
 from dbrun.config import Settings
 from dbrun.errors import ConfigError, ProblemsFound
 from dbrun.lint.findings import Finding, Severity
-from dbrun.source import DOWN_DIR, UP_DIR, SqlFile, _Collector, load_repository, parse_directives
+from dbrun.source import DOWN_DIR, UP_DIR, load_repository, parse_directives, read_directives
 
 CODE_IMMUTABLE = "LINT-IMMUTABLE"
 CODE_TIMEOUT = "LINT-TIMEOUT"
@@ -50,7 +52,7 @@ def transactional(root: Path, rel: Path, text: str) -> bool:
     """Whether the runner wraps the file in a transaction (only migrations can opt out)."""
     if not is_migration(rel):
         return True
-    return parse_directives(SqlFile(root / rel, rel, text, ""), _Collector()).transactional
+    return parse_directives(text, rel).transactional
 
 
 def timeout_findings(settings: Settings, files: dict[Path, str]) -> list[Finding]:
@@ -65,7 +67,7 @@ def timeout_findings(settings: Settings, files: dict[Path, str]) -> list[Finding
     for rel, text in files.items():
         if not is_migration(rel):
             continue
-        directives = parse_directives(SqlFile(settings.root / rel, rel, text, ""), _Collector())
+        directives = parse_directives(text, rel)
         for key, value in (("lock_timeout", directives.lock_timeout_ms),
                            ("statement_timeout", directives.statement_timeout_ms)):
             if value == 0:
@@ -77,10 +79,7 @@ def timeout_findings(settings: Settings, files: dict[Path, str]) -> list[Finding
 
 
 def _directive_line(text: str, key: str) -> int:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.lstrip().startswith("--") and key in line:
-            return number
-    return 1
+    return next((d.line for d in read_directives(text) if d.key == key), 1)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,13 @@ import psycopg
 
 Conn = psycopg.Connection[Any]
 
-_USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg_temp%%'"
+BOOKKEEPING_SCHEMA = "dbrun"
+
+# The "product schema" filter, on a pg_namespace aliased `n`: every schema but PostgreSQL's own
+# (pg_catalog, information_schema and the pg_* ones: pg_toast, pg_temp_N, ...; users cannot create a
+# schema named pg_*) and dbrun's bookkeeping. The SQL post-checks paste it verbatim (SQL files cannot
+# import it); tests/runner/test_product_schemas.py keeps every copy identical to this one.
+PRODUCT_SCHEMAS = f"n.nspname NOT IN ('pg_catalog', 'information_schema', '{BOOKKEEPING_SCHEMA}') AND n.nspname !~ '^pg_'"
 
 
 def invalid_indexes(conn: Conn) -> list[str]:
@@ -17,14 +23,14 @@ def invalid_indexes(conn: Conn) -> list[str]:
     rows = conn.execute(
         f"""SELECT format('%%I.%%I', n.nspname, c.relname)
             FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE NOT i.indisvalid AND {_USER_SCHEMAS}
+            WHERE NOT i.indisvalid AND {PRODUCT_SCHEMAS}
             ORDER BY 1""",
         (),  # with parameters, psycopg turns the %% above into %
     ).fetchall()
     return [r[0] for r in rows]
 
 
-def locked_relations_sql(exclude_schema: str) -> str:
+def locked_relations_sql() -> str:
     """A scalar subquery: the relations this session's transaction has locked, i.e. touched.
 
     Meant to be embedded in a statement that has parameters (its `%%` become `%`), so the relations
@@ -34,7 +40,7 @@ def locked_relations_sql(exclude_schema: str) -> str:
         ORDER BY format('%%I.%%I', n.nspname, c.relname))
     FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
-      AND {_USER_SCHEMAS} AND n.nspname <> '{exclude_schema}')"""
+      AND {PRODUCT_SCHEMAS})"""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -45,9 +51,6 @@ def locked_relations_sql(exclude_schema: str) -> str:
 # introspection would both hide the statement's own locks and block other sessions' DDL.
 # The queries without parameters are sent verbatim by psycopg, so their `%` are single.
 
-# Schemas whose objects the snapshot ignores: PostgreSQL's own and dbrun's bookkeeping.
-_SNAPSHOT_EXCLUDED = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'dbrun') " \
-                     "AND n.nspname NOT LIKE 'pg_temp%' AND n.nspname NOT LIKE 'pg_toast_temp%'"
 
 _RELKIND_LABEL = """CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table'
     WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence'
@@ -59,7 +62,7 @@ _QUALIFIED = "(quote_ident(n.nspname) || '.' || quote_ident(c.relname))"
 # one by one, so a diff can say "type: integer -> bigint" rather than "definition changed".
 _SNAPSHOT_SQL = f"""
 SELECT 'schema', quote_ident(n.nspname), jsonb_build_object('owner', pg_get_userbyid(n.nspowner))
-FROM pg_namespace n WHERE {_SNAPSHOT_EXCLUDED}
+FROM pg_namespace n WHERE {PRODUCT_SCHEMAS}
 UNION ALL
 SELECT {_RELKIND_LABEL}, {_QUALIFIED}, jsonb_build_object(
     'owner', pg_get_userbyid(c.relowner),
@@ -69,11 +72,11 @@ SELECT {_RELKIND_LABEL}, {_QUALIFIED}, jsonb_build_object(
     'definition md5', (SELECT md5(r.ev_action::text) FROM pg_rewrite r
                        WHERE r.ev_class = c.oid AND r.rulename = '_RETURN'))
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND {_SNAPSHOT_EXCLUDED}
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND {PRODUCT_SCHEMAS}
 UNION ALL
 SELECT 'RLS', {_QUALIFIED}, jsonb_build_object('enabled', c.relrowsecurity, 'forced', c.relforcerowsecurity)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND (c.relrowsecurity OR c.relforcerowsecurity) AND {_SNAPSHOT_EXCLUDED}
+WHERE c.relkind IN ('r', 'p') AND (c.relrowsecurity OR c.relforcerowsecurity) AND {PRODUCT_SCHEMAS}
 UNION ALL
 SELECT 'column', {_QUALIFIED} || '.' || quote_ident(a.attname), jsonb_build_object(
     'type', format_type(a.atttypid, a.atttypmod),
@@ -85,17 +88,17 @@ SELECT 'column', {_QUALIFIED} || '.' || quote_ident(a.attname), jsonb_build_obje
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-WHERE c.relkind IN ('r', 'p', 'f') AND a.attnum > 0 AND NOT a.attisdropped AND {_SNAPSHOT_EXCLUDED}
+WHERE c.relkind IN ('r', 'p', 'f') AND a.attnum > 0 AND NOT a.attisdropped AND {PRODUCT_SCHEMAS}
 UNION ALL
 SELECT 'constraint', {_QUALIFIED} || '.' || quote_ident(k.conname), jsonb_build_object(
     'definition', pg_get_constraintdef(k.oid), 'validated', k.convalidated)
 FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE {_SNAPSHOT_EXCLUDED}
+WHERE {PRODUCT_SCHEMAS}
 UNION ALL
 SELECT 'index', {_QUALIFIED}, jsonb_build_object(
     'definition', pg_get_indexdef(i.indexrelid), 'valid', i.indisvalid)
 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE {_SNAPSHOT_EXCLUDED}
+WHERE {PRODUCT_SCHEMAS}
 UNION ALL
 SELECT 'policy', {_QUALIFIED} || '.' || quote_ident(p.polname), jsonb_build_object(
     'command', CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
@@ -105,12 +108,12 @@ SELECT 'policy', {_QUALIFIED} || '.' || quote_ident(p.polname), jsonb_build_obje
               FROM unnest(p.polroles) r),
     'using', pg_get_expr(p.polqual, p.polrelid), 'with check', pg_get_expr(p.polwithcheck, p.polrelid))
 FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE {_SNAPSHOT_EXCLUDED}
+WHERE {PRODUCT_SCHEMAS}
 UNION ALL
 SELECT 'trigger', {_QUALIFIED} || '.' || quote_ident(g.tgname), jsonb_build_object(
     'definition', pg_get_triggerdef(g.oid), 'enabled', g.tgenabled <> 'D')
 FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE NOT g.tgisinternal AND {_SNAPSHOT_EXCLUDED}
+WHERE NOT g.tgisinternal AND {PRODUCT_SCHEMAS}
 UNION ALL
 SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
     format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
@@ -119,7 +122,7 @@ SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE '
         'security definer', p.prosecdef, 'config', array_to_string(p.proconfig, ', '),
         'owner', pg_get_userbyid(p.proowner), 'body md5', md5(p.prosrc))
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-WHERE {_SNAPSHOT_EXCLUDED}
+WHERE {PRODUCT_SCHEMAS}
 UNION ALL
 SELECT CASE t.typtype WHEN 'e' THEN 'enum' WHEN 'd' THEN 'domain' ELSE 'type' END,
     format('%I.%I', n.nspname, t.typname), jsonb_build_object(
@@ -128,7 +131,7 @@ SELECT CASE t.typtype WHEN 'e' THEN 'enum' WHEN 'd' THEN 'domain' ELSE 'type' EN
     'base type', CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) END,
     'not null', t.typnotnull)
 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-WHERE t.typtype IN ('e', 'd') AND {_SNAPSHOT_EXCLUDED}
+WHERE t.typtype IN ('e', 'd') AND {PRODUCT_SCHEMAS}
 UNION ALL
 SELECT 'extension', quote_ident(x.extname), jsonb_build_object('version', x.extversion)
 FROM pg_extension x
@@ -147,16 +150,16 @@ FROM (
     FROM (
         SELECT {_RELKIND_LABEL} || ' ' || {_QUALIFIED} AS object, c.relacl AS acl, c.relowner AS owner
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND c.relacl IS NOT NULL AND {_SNAPSHOT_EXCLUDED}
+        WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND c.relacl IS NOT NULL AND {PRODUCT_SCHEMAS}
         UNION ALL
         SELECT 'schema ' || quote_ident(n.nspname), n.nspacl, n.nspowner
-        FROM pg_namespace n WHERE n.nspacl IS NOT NULL AND {_SNAPSHOT_EXCLUDED}
+        FROM pg_namespace n WHERE n.nspacl IS NOT NULL AND {PRODUCT_SCHEMAS}
         UNION ALL
         SELECT 'function ' || format('%I.%I(%s)', n.nspname, p.proname,
                                      pg_get_function_identity_arguments(p.oid)),
                p.proacl, p.proowner
         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-        WHERE p.proacl IS NOT NULL AND {_SNAPSHOT_EXCLUDED}
+        WHERE p.proacl IS NOT NULL AND {PRODUCT_SCHEMAS}
     ) obj, aclexplode(obj.acl) x
     WHERE x.grantee <> obj.owner
     GROUP BY 1, 2
@@ -167,7 +170,7 @@ SELECT 'column grant', {_QUALIFIED} || '.' || quote_ident(a.attname) || ' TO '
     jsonb_build_object('privileges', string_agg(x.privilege_type, ', ' ORDER BY x.privilege_type))
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace,
      aclexplode(a.attacl) x
-WHERE a.attacl IS NOT NULL AND {_SNAPSHOT_EXCLUDED}
+WHERE a.attacl IS NOT NULL AND {PRODUCT_SCHEMAS}
 GROUP BY c.oid, n.nspname, c.relname, a.attname, x.grantee
 """
 
@@ -274,7 +277,7 @@ def existing_relations(conn: Conn) -> dict[int, RelationInfo]:
         f"""SELECT c.oid, {_QUALIFIED}, {_RELKIND_LABEL}, c.relfilenode,
                    CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::bigint END
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND {_SNAPSHOT_EXCLUDED}"""
+            WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND {PRODUCT_SCHEMAS}"""
     ).fetchall()
     return {row[0]: RelationInfo(*row) for row in rows}
 
@@ -340,6 +343,6 @@ def index_tables(conn: Conn) -> dict[str, str]:
             FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
             JOIN pg_namespace n ON n.oid = c.relnamespace
             JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
-            WHERE {_SNAPSHOT_EXCLUDED}"""
+            WHERE {PRODUCT_SCHEMAS}"""
     ).fetchall()
     return {index: table for index, table in rows}

@@ -13,16 +13,17 @@ from typing import Any
 
 import psycopg
 
+from dbrun.catalog import PRODUCT_SCHEMAS
 from dbrun.source import Check, SqlFile, read_directives
 
 Conn = psycopg.Connection[Any]
 
 BUILTIN_POST_CHECKS = {
-    "builtin_no_invalid_indexes": """
+    "builtin_no_invalid_indexes": f"""
         SELECT format('%I.%I', n.nspname, c.relname) AS index_name,
                'INVALID index (a failed CREATE INDEX CONCURRENTLY?)' AS problem
         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE NOT i.indisvalid
+        WHERE NOT i.indisvalid AND {PRODUCT_SCHEMAS}
     """,
 }
 

@@ -23,7 +23,7 @@ import psycopg
 from dbrun import __version__, catalog
 from dbrun.errors import LockNotAcquired
 
-SCHEMA = "dbrun"
+SCHEMA = catalog.BOOKKEEPING_SCHEMA
 BOOKKEEPING_VERSION = 1
 # pg_advisory_lock(int4, int4): a fixed class ('dbrn' in ASCII) and object for "migrating this database".
 LOCK_CLASS = 0x6462726E
@@ -218,7 +218,7 @@ class LogEntry:
 def write_log(conn: Conn, entry: LogEntry, relations_from_locks: bool = False) -> psycopg.Cursor[Any]:
     """Insert a log row; the returned cursor yields the row's `relations` (RETURNING)."""
     # Relations read by the server inside this INSERT: one round trip less per migration.
-    relations = catalog.locked_relations_sql(SCHEMA) if relations_from_locks else "%(relations)s"
+    relations = catalog.locked_relations_sql() if relations_from_locks else "%(relations)s"
     return conn.execute(
         f"""INSERT INTO {SCHEMA}.log (run_id, operation, direction, version, name, migration_hash, status,
                 checksum, started_at, duration_ms, statements, rows_affected, relations, sqlstate, error,

@@ -17,13 +17,15 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from dbrun.catalog import PRODUCT_SCHEMAS
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SEEDS = sorted((REPO_ROOT / "seeds").glob("*.sql"))
 
 # Seeded identities (seeds/20_acme.sql, seeds/30_globex.sql; secrets documented in docs/seeds.md).
 ORG_A = "11111111-1111-4111-8111-111111111111"
 ORG_B = "22222222-2222-4222-8222-222222222222"
-PRODUCT_SCHEMAS_SQL = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbrun') AND n.nspname !~ '^pg_'"
+PRODUCT_SCHEMAS_SQL = PRODUCT_SCHEMAS
 
 Conn = psycopg.Connection[Any]
 

@@ -4,7 +4,6 @@
 -- nothing. Nobody writes directly: the SECURITY DEFINER audit triggers append as the owner, and
 -- UPDATE, DELETE and TRUNCATE are revoked even from the owner (and refused by trigger).
 
--- Why: start from nothing so this file is the whole truth about the table's privileges.
 REVOKE ALL ON audit.events FROM app_rw, app_ro, app_auth;
 GRANT SELECT ON audit.events TO app_rw, app_ro;
 GRANT USAGE ON SCHEMA audit TO app_rw, app_ro;

@@ -5,7 +5,6 @@
 -- Across tenants, keys are read only by app.authenticate_api_key, which runs as app_auth: app_auth
 -- reads the columns authentication needs and updates last_used_at, nothing else.
 
--- Why: start from nothing so this file is the whole truth about the table's privileges.
 REVOKE ALL ON core.api_keys FROM app_rw, app_ro, app_auth;
 GRANT INSERT ON core.api_keys TO app_rw;
 GRANT SELECT (

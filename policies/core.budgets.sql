@@ -2,7 +2,6 @@
 -- Who sees what: app_rw, app_ro and the owner see budgets of the current tenant only; with no
 -- tenant set, nothing. app_rw manages them (insert, update of the figures, delete); app_ro reads.
 
--- Why: start from nothing so this file is the whole truth about the table's privileges.
 REVOKE ALL ON core.budgets FROM app_rw, app_ro, app_auth;
 GRANT SELECT, INSERT, DELETE ON core.budgets TO app_rw;
 GRANT UPDATE (period, period_start, amount, currency, alert_thresholds) ON core.budgets TO app_rw;

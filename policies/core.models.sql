@@ -3,7 +3,6 @@
 -- (migrations, not FORCEd) writes. RLS stays enabled so a grant added by mistake still exposes no
 -- write path: there is no write policy for the app roles.
 
--- Why: start from nothing so this file is the whole truth about the table's privileges.
 REVOKE ALL ON core.models FROM app_rw, app_ro, app_auth;
 GRANT SELECT ON core.models TO app_rw, app_ro;
 

@@ -5,7 +5,6 @@
 -- it, never its key; deletion is soft (deleted_at), hard deletes are the owner's retention job.
 -- app_auth (only app.authenticate_api_key runs as it) reads status across tenants.
 
--- Why: start from nothing so this file is the whole truth about the table's privileges.
 REVOKE ALL ON core.organizations FROM app_rw, app_ro, app_auth;
 GRANT SELECT, INSERT ON core.organizations TO app_rw;
 GRANT UPDATE (slug, name, status, plan, max_users, max_api_keys, monthly_token_quota, deleted_at)

@@ -4,7 +4,6 @@
 -- app_ro never sees pii or secret columns (email_hmac, display_name, password_hash). app_auth reads
 -- only what authentication needs (is the user live), across tenants.
 
--- Why: start from nothing so this file is the whole truth about the table's privileges.
 REVOKE ALL ON core.users FROM app_rw, app_ro, app_auth;
 GRANT SELECT, INSERT ON core.users TO app_rw;
 GRANT UPDATE (email_hmac, display_name, role, password_hash, last_login_at, last_seen_at, deleted_at, anonymised_at)

@@ -4,7 +4,6 @@
 -- governance.complete_erasure_request (SECURITY INVOKER, so these same policies apply to it).
 -- Requests are evidence: nobody but the owner's retention job deletes them.
 
--- Why: start from nothing so this file is the whole truth about the table's privileges.
 REVOKE ALL ON governance.erasure_requests FROM app_rw, app_ro, app_auth;
 GRANT SELECT, INSERT ON governance.erasure_requests TO app_rw;
 GRANT UPDATE (status, reason, completed_at) ON governance.erasure_requests TO app_rw;

@@ -2,7 +2,6 @@
 -- Who sees what: app_rw and app_ro read every row (services use it to redact and to expire data);
 -- only the owner (migrations, not FORCEd) writes.
 
--- Why: start from nothing so this file is the whole truth about the table's privileges.
 REVOKE ALL ON governance.retention_policies FROM app_rw, app_ro, app_auth;
 GRANT SELECT ON governance.retention_policies TO app_rw, app_ro;
 

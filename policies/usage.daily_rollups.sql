@@ -3,7 +3,6 @@
 -- tenant set, nothing. Nobody but usage.refresh_rollups() writes them: it runs as the owner with
 -- app.all_tenants = 'on', the owner's explicit opt-out of tenant filtering.
 
--- Why: start from nothing so this file is the whole truth about the table's privileges.
 REVOKE ALL ON usage.daily_rollups FROM app_rw, app_ro, app_auth;
 GRANT SELECT ON usage.daily_rollups TO app_rw, app_ro;
 
@@ -23,7 +22,9 @@ CREATE POLICY daily_rollups_delete_tenant ON usage.daily_rollups FOR DELETE TO a
     USING (organization_id = (SELECT app.current_org_id()));
 
 -- Why: the refresh recomputes buckets of every tenant; only with the owner's explicit opt-out.
+-- Named daily_rollups_all_all_tenants until 2026-11: dropped here so databases that have it converge.
 DROP POLICY IF EXISTS daily_rollups_all_all_tenants ON usage.daily_rollups;
-CREATE POLICY daily_rollups_all_all_tenants ON usage.daily_rollups FOR ALL TO app_owner
+DROP POLICY IF EXISTS daily_rollups_all_cross_tenant ON usage.daily_rollups;
+CREATE POLICY daily_rollups_all_cross_tenant ON usage.daily_rollups FOR ALL TO app_owner
     USING ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on')
     WITH CHECK ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on');

@@ -8,7 +8,6 @@
 -- usage.police_partitions() copies them onto every partition, forces RLS there and revokes every
 -- app-role privilege on the partitions (post-check partitions_policed).
 
--- Why: start from nothing so this file is the whole truth about the table's privileges.
 REVOKE ALL ON usage.events FROM app_rw, app_ro, app_auth;
 GRANT SELECT, INSERT ON usage.events TO app_rw;
 GRANT UPDATE (status, tokens_in, tokens_out, latency_ms, cost) ON usage.events TO app_rw;

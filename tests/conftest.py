@@ -26,6 +26,7 @@ from dbrun import api
 from dbrun.cli import app
 from dbrun.config import Settings, load_settings
 from dbrun.local import LocalCluster
+from tests.helpers.schema import Conn, load_seeds
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FAST_SERVER = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off", "max_connections": "200"}
@@ -168,13 +169,17 @@ def repo_root() -> Path:
     return REPO_ROOT
 
 
-def table_counts(url: str) -> dict[str, int]:
-    """Row count of every user table: for proving a database unchanged."""
-    with psycopg.connect(url, autocommit=True) as conn:
-        tables = conn.execute(
-            """SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
-               WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1""").fetchall()
-        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for (t,) in tables}  # type: ignore[index]
+@pytest.fixture
+def db(product_db: Conn) -> Conn:
+    """The product database, not seeded."""
+    return product_db
+
+
+@pytest.fixture
+def seeded(product_db: Conn) -> Conn:
+    """The product database with the development seeds loaded (uncommitted)."""
+    load_seeds(product_db)
+    return product_db
 
 
 os.environ.setdefault("DBRUN_LOCK_WAIT", "10")

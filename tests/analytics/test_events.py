@@ -8,9 +8,8 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 from psycopg import errors
 
-from tests.schema.conftest import acting, expect_error, rolled_back
-
-from .conftest import KEY_A, KEY_B, MODEL, ORG_A, ORG_B, UNREGISTERED_MODEL, Conn, cost_of
+from tests.helpers.analytics import KEY_A, KEY_B, MODEL, UNREGISTERED_MODEL, cost_of
+from tests.helpers.schema import ORG_A, ORG_B, Conn, acting, expect_error, rolled_back
 
 INSERT = """INSERT INTO usage.events (organization_id, request_id, occurred_at, model_id, api_key_id, status,
                                       tokens_in, tokens_out, latency_ms, cost)

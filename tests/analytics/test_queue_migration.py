@@ -8,7 +8,7 @@ from typing import Any
 
 import psycopg
 
-from .conftest import Conn
+from tests.helpers.schema import Conn
 
 QUEUED = "SELECT organization_id::text, hour_start FROM usage.rollup_dirty_buckets ORDER BY 1, 2"
 

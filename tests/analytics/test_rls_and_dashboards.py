@@ -7,9 +7,8 @@ from datetime import date
 
 from psycopg import errors
 
-from tests.schema.conftest import acting, expect_error
-
-from .conftest import MODEL, ORG_A, ORG_B, Conn, raw_totals, rollup_totals
+from tests.helpers.analytics import MODEL, raw_totals, rollup_totals
+from tests.helpers.schema import ORG_A, ORG_B, REPO_ROOT, Conn, acting, expect_error
 
 TENANT_READS = [
     "SELECT DISTINCT organization_id::text FROM usage.events",
@@ -111,3 +110,15 @@ def test_tenant_filter_works_in_parallel_plans(seeded: Conn) -> None:
     with acting(seeded, "app_ro", "not-a-uuid"):
         exc = expect_error(seeded, "SELECT count(*) FROM usage.events")
     assert isinstance(exc, errors.InvalidTextRepresentation) and "app.org_id" in exc.diag.message_primary
+
+
+def test_policy_files_drop_the_cross_tenant_policies_old_names(db: Conn) -> None:
+    # Policy files are repeatables: a database created before the rename must lose the old name.
+    tables = ("usage.daily_rollups", "usage.hourly_rollups", "usage.rollup_marks")
+    for table in tables:
+        db.execute(f"CREATE POLICY {table.split('.')[1]}_all_all_tenants ON {table} FOR ALL TO app_owner USING (true)")
+        db.execute((REPO_ROOT / "policies" / f"{table}.sql").read_bytes())
+    names = {row[0] for row in db.execute(
+        "SELECT polname FROM pg_policy WHERE polrelid = ANY (%s::regclass[])", (list(tables),))}
+    assert not {n for n in names if n.endswith("_all_all_tenants")}
+    assert {f"{t.split('.')[1]}_all_cross_tenant" for t in tables} <= names

@@ -11,22 +11,18 @@ from typing import Any
 
 import psycopg
 
-from tests.schema.conftest import expect_error, rolled_back
-
-from .conftest import (
+from tests.helpers.analytics import (
     KEY_A,
     KEY_B,
     MODEL,
-    ORG_A,
-    ORG_B,
     UNREGISTERED_MODEL,
-    Conn,
     cost_of,
     daily_mismatches,
     hourly_mismatches,
     raw_totals,
     rollup_totals,
 )
+from tests.helpers.schema import ORG_A, ORG_B, Conn, expect_error, rolled_back
 
 SEEDS = [1, 2, 3, 5, 8, 13, 21, 34]  # fixed: a failure is reproducible by its seed
 BASE = datetime(2026, 11, 20, tzinfo=UTC)

@@ -11,8 +11,7 @@ import pytest
 
 from dbrun.errors import ConfigError
 from dbrun.lint import render, run_lint
-
-from .conftest import RepoFactory
+from tests.helpers.lint import RepoFactory
 
 GOOD_UP = """-- Migration: currencies
 CREATE TABLE app.currencies (code text CONSTRAINT pk_currencies PRIMARY KEY);

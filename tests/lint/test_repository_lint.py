@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dbrun.lint import render, run_lint
-
-from .conftest import REPOSITORY
+from tests.helpers.lint import REPOSITORY
 
 
 def test_repository_passes_its_own_lint() -> None:

@@ -14,8 +14,7 @@ from dbrun.lint.findings import Finding
 from dbrun.lint.fluff import lint_text
 from dbrun.lint.squawk import SquawkInput, run_squawk
 from dbrun.lint.worktree import transactional
-
-from .conftest import RepoFactory
+from tests.helpers.lint import RepoFactory
 
 CASES: list[dict[str, Any]] = tomllib.loads(
     (Path(__file__).parent / "cases" / "rules.toml").read_text(encoding="utf-8"))["case"]

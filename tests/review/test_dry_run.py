@@ -15,7 +15,7 @@ import pytest
 from dbrun import api, locks, review, review_report
 from dbrun.locks import ACCESS_EXCLUSIVE, SHARE, SHARE_ROW_EXCLUSIVE, SHARE_UPDATE_EXCLUSIVE
 from dbrun.review_model import DryRun, StatementReport
-from tests.conftest import table_counts
+from tests.helpers.runner import table_counts
 
 Make = Callable[..., Path]
 SNAPSHOTS = Path(__file__).parent / "snapshots"

@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.runner.test_apply import A_DOWN, A_UP, query, two_migrations
+from tests.helpers.runner import A_DOWN, A_UP, query, two_migrations
 
 Make = Callable[..., Path]
 

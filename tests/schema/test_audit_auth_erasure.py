@@ -8,7 +8,7 @@ from pathlib import Path
 
 from psycopg import errors
 
-from .conftest import ORG_A, ORG_B, REPO_ROOT, Conn, acting, expect_error
+from tests.helpers.schema import ORG_A, ORG_B, REPO_ROOT, Conn, acting, expect_error
 
 # Development secrets of the seeds (docs/seeds.md).
 API_KEY_HMAC_KEY = b"dev-api-key-hmac-key-not-for-production"

@@ -7,7 +7,7 @@ import json
 
 from psycopg import errors, sql
 
-from .conftest import ORG_A, ORG_B, PRODUCT_SCHEMAS_SQL, Conn, expect_error
+from tests.helpers.schema import ORG_A, ORG_B, PRODUCT_SCHEMAS_SQL, Conn, expect_error
 
 A = ORG_A
 USER_A = "aaaaaaaa-0000-4000-8000-000000000001"

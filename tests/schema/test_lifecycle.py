@@ -7,9 +7,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.conftest import table_counts
-
-from .conftest import ORG_A, REPO_ROOT, Conn, expect_error
+from tests.helpers.runner import table_counts
+from tests.helpers.schema import ORG_A, REPO_ROOT, Conn, expect_error
 
 CHECKS = REPO_ROOT / "sql" / "checks" / "post"
 

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from psycopg import errors, sql
 
-from .conftest import (
+from tests.helpers.schema import (
     ORG_A,
     ORG_B,
     Conn,

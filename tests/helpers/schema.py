@@ -1,6 +1,7 @@
-"""Helpers for the product schema tests: seeded data, acting as an application role, catalog queries.
+"""Helpers for the product schema and analytics tests: seeded data, acting as an application role,
+catalog queries.
 
-Every test gets a fresh clone of the migrated product database (`product_db`, autocommit off, as
+Every test gets a fresh clone of the migrated product database (`db` or `seeded`, autocommit off, as
 a superuser). Tests work inside its one transaction and use savepoints for expected failures, so a
 test costs milliseconds once the clone exists.
 """
@@ -14,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-import pytest
 from psycopg import sql
 
 from dbrun.catalog import PRODUCT_SCHEMAS
@@ -35,19 +35,6 @@ def load_seeds(conn: Conn) -> None:
     for path in SEEDS:
         conn.execute(path.read_bytes())
     conn.execute("RESET ROLE")
-
-
-@pytest.fixture
-def db(product_db: Conn) -> Conn:
-    """The product database, not seeded."""
-    return product_db
-
-
-@pytest.fixture
-def seeded(product_db: Conn) -> Conn:
-    """The product database with the development seeds loaded (uncommitted)."""
-    load_seeds(product_db)
-    return product_db
 
 
 @contextmanager

@@ -1,14 +1,12 @@
-"""Fixtures for the usage analytics tests (issue 6): the product database, seeded or not, and helpers
-that compare the rollups with the raw events they summarise."""
+"""Helpers for the usage analytics tests: seeded identities and queries that compare the rollups with
+the raw events they summarise."""
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-# `db` and `seeded` are the schema tests' fixtures (the product database, unseeded and seeded),
-# shared rather than copied: pytest registers fixtures a conftest imports.
-from tests.schema.conftest import ORG_A, ORG_B, Conn, db, seeded  # noqa: F401
+from tests.helpers.schema import Conn
 
 MODEL = "0d0d0d0d-0000-4000-8000-000000000001"  # seeds/10_models.sql: 0.00015 / 0.0006 USD per 1k tokens
 UNREGISTERED_MODEL = "0d0d0d0d-0000-4000-8000-0000000000ff"
@@ -16,21 +14,6 @@ KEY_A = "aaaaaaaa-0000-4000-8000-0000000000a1"
 KEY_B = "bbbbbbbb-0000-4000-8000-0000000000a1"
 IN_PRICE = Decimal("0.000150")
 OUT_PRICE = Decimal("0.000600")
-
-__all__ = [
-    "KEY_A",
-    "KEY_B",
-    "MODEL",
-    "ORG_A",
-    "ORG_B",
-    "UNREGISTERED_MODEL",
-    "cost_of",
-    "daily_mismatches",
-    "hourly_mismatches",
-    "raw_totals",
-    "rollup_totals",
-]
-
 
 def cost_of(tokens_in: int, tokens_out: int) -> Decimal:
     return ((tokens_in * IN_PRICE + tokens_out * OUT_PRICE) / 1000).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)

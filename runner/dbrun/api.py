@@ -1,6 +1,9 @@
 """The commands as functions: each a straight line source -> plan -> execute -> checks.
 
-cli.py parses options and renders what these return; tests call them directly too.
+What a command owns and nothing else does: its session (connection, advisory lock, the order of
+bookkeeping, plan, checks and execution) and the data it returns. The work itself is the modules':
+status states come from plan, seeding from execute, scaffolding from source. cli.py parses options
+and renders what these return; tests and benchmarks call them directly too.
 """
 
 from __future__ import annotations

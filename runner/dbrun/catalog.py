@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import psycopg
@@ -179,11 +180,17 @@ GROUP BY c.oid, n.nspname, c.relname, a.attname, x.grantee
 _OWNED_KINDS = ("column", "constraint", "policy", "trigger", "RLS", "column grant")
 
 
+class ChangeAction(StrEnum):
+    CREATED = "created"
+    ALTERED = "altered"
+    DROPPED = "dropped"
+
+
 @dataclass(frozen=True)
 class ObjectChange:
     """One object created, altered or dropped between two snapshots."""
 
-    action: str  # created | altered | dropped
+    action: ChangeAction
     kind: str
     name: str
     details: tuple[str, ...] = ()
@@ -252,11 +259,11 @@ def diff_snapshots(before: CatalogSnapshot, after: CatalogSnapshot) -> list[Obje
             continue
         if key not in before:
             columns = _columns_of(after, name) if kind in ("table", "partitioned table", "foreign table") else ()
-            changes.append(ObjectChange("created", kind, name, _describe(after[key]) + columns))
+            changes.append(ObjectChange(ChangeAction.CREATED, kind, name, _describe(after[key]) + columns))
         elif key not in after:
-            changes.append(ObjectChange("dropped", kind, name))
+            changes.append(ObjectChange(ChangeAction.DROPPED, kind, name))
         elif before[key] != after[key]:
-            changes.append(ObjectChange("altered", kind, name, _changed_fields(before[key], after[key])))
+            changes.append(ObjectChange(ChangeAction.ALTERED, kind, name, _changed_fields(before[key], after[key])))
     return changes
 
 

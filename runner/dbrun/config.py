@@ -44,7 +44,6 @@ class Settings:
     frozen_tables: tuple[str, ...] = ()
     template_vars: dict[str, Any] = field(default_factory=dict)
     local_dir: Path | None = None
-    application_name: str = "dbrun"
 
     @property
     def cluster_dir(self) -> Path:

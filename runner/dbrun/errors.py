@@ -85,8 +85,13 @@ class StatementError:
 
 
 class MigrationFailed(DbrunError):
+    """A migration, repeatable or seed failed. `partially_applied`: statements before the failing one
+    were committed (a non-transactional file runs each in autocommit); otherwise nothing was."""
+
     exit_code = EXIT_MIGRATION_FAILED
 
-    def __init__(self, message: str, error: StatementError, hint: str | None = None) -> None:
+    def __init__(self, message: str, error: StatementError, hint: str | None = None, *,
+                 partially_applied: bool = False) -> None:
         super().__init__(message, hint or error.hint)
         self.error = error
+        self.partially_applied = partially_applied

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import psycopg
 
@@ -148,7 +148,7 @@ def _line_inside_body(statement: Statement, context: str | None) -> int | None:
 # events
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Event:
     """One thing that happened in a run, for progress display and JSON log lines."""
 
@@ -169,7 +169,7 @@ class Event:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
-@dataclass
+@dataclass(kw_only=True)
 class MigrationResult:
     version: str
     name: str
@@ -252,8 +252,9 @@ class Executor:
                 attempt += 1
                 delay_ms = self.settings.lock_retry_backoff_ms * 2 ** (attempt - 1)
                 self.listener(Event(
-                    "retry", "waiting", self.run_id, step.migration.version if step else None,
-                    step.migration.name if step else what, step.direction if step else None,
+                    event="retry", status="waiting", run_id=self.run_id,
+                    version=step.migration.version if step else None, name=step.migration.name if step else what,
+                    direction=step.direction if step else None,
                     message=f"lock not available ({exc.error.diag.message_primary}); retry {attempt} of "
                             f"{self.settings.lock_retries} in {delay_ms} ms"))
                 time.sleep(delay_ms / 1000)
@@ -306,15 +307,20 @@ class Executor:
     def _finished(self, step: Step, outcome: ScriptOutcome, relations: list[str], start: float,
                   skipped: int = 0) -> MigrationResult:
         result = MigrationResult(
-            step.migration.version, step.migration.name, step.direction,
-            "applied" if step.direction == "up" else "rolled back", _ms_since(start), outcome.statements,
-            outcome.rows, relations, step.script.file.checksum, skipped)
-        self.listener(Event("migration", "ok", self.run_id, result.version, result.name, result.direction,
-                            result.duration_ms, result.statements, result.rows, result.relations, result.checksum))
+            version=step.migration.version, name=step.migration.name, direction=step.direction,
+            status="applied" if step.direction == "up" else "rolled back", duration_ms=_ms_since(start),
+            statements=outcome.statements, rows=outcome.rows, relations=relations,
+            checksum=step.script.file.checksum, skipped_statements=skipped)
+        self.listener(Event(event="migration", status="ok", run_id=self.run_id, version=result.version,
+                            name=result.name, direction=result.direction, duration_ms=result.duration_ms,
+                            statements=result.statements, rows=result.rows, relations=result.relations,
+                            checksum=result.checksum))
         return result
 
     def _fail(self, step: Step, exc: ScriptError, started_at: datetime, start: float,
-              statement: Statement | None = None, hint: str | None = None) -> None:
+              statement: Statement | None = None, hint: str | None = None) -> NoReturn:
+        """Log the failure and raise it. `statement`: the failing statement of a non-transactional file,
+        whose earlier statements were committed."""
         script, migration = step.script, step.migration
         if statement is None:
             error = statement_error(script.file.rel, script.file.text, exc)
@@ -325,9 +331,11 @@ class Executor:
             hint = hint or (f"gave up after {self.settings.lock_retries} retries: another session holds a lock this "
                             "migration needs; find it in pg_locks/pg_stat_activity, or run at a quieter time")
         self._log_failure(step, error, started_at, start)
-        self.listener(Event("migration", "failed", self.run_id, migration.version, migration.name, step.direction,
-                            _ms_since(start), message=f"{error.sqlstate}: {error.message}"))
-        raise MigrationFailed(f"{migration.name} ({step.direction}) failed", error, hint) from exc.error
+        self.listener(Event(event="migration", status="failed", run_id=self.run_id, version=migration.version,
+                            name=migration.name, direction=step.direction, duration_ms=_ms_since(start),
+                            message=f"{error.sqlstate}: {error.message}"))
+        raise MigrationFailed(f"{migration.name} ({step.direction}) failed", error, hint,
+                              partially_applied=statement is not None) from exc.error
 
     def _log_failure(self, step: Step, error: StatementError, started_at: datetime, start: float) -> None:
         try:
@@ -411,7 +419,7 @@ class Executor:
                                hint="an earlier CREATE INDEX CONCURRENTLY failed and left it; drop it with "
                                     "DROP INDEX CONCURRENTLY IF EXISTS and re-run (write the file to do so first)")
         self._log_failure(step, error, started_at, start)
-        raise MigrationFailed(f"{step.migration.name} left INVALID indexes", error)
+        raise MigrationFailed(f"{step.migration.name} left INVALID indexes", error, partially_applied=True)
 
     # -- repeatables -----------------------------------------------------------------------
 
@@ -431,7 +439,8 @@ class Executor:
         except _RepeatableFailed as failed:
             raise failed.error from None
         for result in results:
-            self.listener(Event("repeatable", "ok", self.run_id, name=result.name, duration_ms=result.duration_ms,
+            self.listener(Event(event="repeatable", status="ok", run_id=self.run_id, name=result.name,
+                                duration_ms=result.duration_ms,
                                 statements=result.statements, rows=result.rows, checksum=result.checksum))
         return results
 
@@ -449,8 +458,9 @@ class Executor:
             run_id=self.run_id, operation="repeatable", status="ok", started_at=started_at, name=repeatable.key,
             checksum=repeatable.file.checksum, duration_ms=_ms_since(start), statements=outcome.statements,
             rows_affected=outcome.rows))
-        return MigrationResult("", repeatable.key, "up", "repeatable", _ms_since(start), outcome.statements,
-                               outcome.rows, [], repeatable.file.checksum)
+        return MigrationResult(version="", name=repeatable.key, direction="up", status="repeatable",
+                               duration_ms=_ms_since(start), statements=outcome.statements, rows=outcome.rows,
+                               relations=[], checksum=repeatable.file.checksum)
 
 
 class _RepeatableFailed(Exception):

@@ -127,7 +127,7 @@ class MigrationState(StrEnum):
     MISSING = "missing"  # applied, but its file is gone
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AppliedMigration:
     version: str
     name: str
@@ -176,8 +176,9 @@ def read_state(conn: Conn) -> HistoryState:
         f"FROM {SCHEMA}.migrations ORDER BY version"
     ):
         version, name, checksum, transactional, status, applied_at, duration_ms = row
-        state.applied[version] = AppliedMigration(version, name, checksum, transactional, MigrationState(status),
-                                                  applied_at, duration_ms)
+        state.applied[version] = AppliedMigration(
+            version=version, name=name, checksum=checksum, transactional=transactional,
+            status=MigrationState(status), applied_at=applied_at, duration_ms=duration_ms)
     state.repeatables = dict(conn.execute(f"SELECT path, checksum FROM {SCHEMA}.repeatables").fetchall())
     for version, index, checksum in conn.execute(
         f"SELECT version, statement_index, statement_checksum FROM {SCHEMA}.progress"

@@ -195,7 +195,7 @@ class ClusterState:
         return Path(self.home) / "data"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ClusterStatus:
     running: bool
     initialized: bool
@@ -398,8 +398,9 @@ class LocalCluster:
     def status(self) -> ClusterStatus:
         state = self._load_state()
         if state is None or not (state.data_dir / "PG_VERSION").exists():
-            return ClusterStatus(False, False, None, None, None, None, None, None)
+            return ClusterStatus(running=False, initialized=False, data_dir=None, socket_dir=None, url=None,
+                                 os_user=None, bindir=None, log_file=None)
         running = self.is_running(state)
-        return ClusterStatus(running, True, state.data_dir, Path(state.socket_dir),
-                             self.conninfo(state) if running else None, state.os_user, Path(state.bindir),
-                             Path(state.home) / "server.log")
+        return ClusterStatus(running=running, initialized=True, data_dir=state.data_dir,
+                             socket_dir=Path(state.socket_dir), url=self.conninfo(state) if running else None,
+                             os_user=state.os_user, bindir=Path(state.bindir), log_file=Path(state.home) / "server.log")

@@ -44,14 +44,18 @@ class Plan:
         return not self.steps and not self.repeatables
 
 
-@dataclass
+@dataclass(kw_only=True)
 class MigrationStatus:
+    """A migration on disk or in the history, and where it stands (one row of `dbrun status`)."""
+
+    # Which migration: its up file is relative to the repository, None when the file is missing.
     version: str
     name: str
+    path: str | None = None
+    # Where it stands; applied_at and duration_ms come from the history (None while pending).
     state: MigrationState
     applied_at: datetime | None = None
     duration_ms: int | None = None
-    path: str | None = None
 
 
 def migration_states(repository: Repository, state: HistoryState) -> list[MigrationStatus]:
@@ -61,17 +65,18 @@ def migration_states(repository: Repository, state: HistoryState) -> list[Migrat
         path = str(migration.up.file.rel)
         applied = state.applied.get(migration.version)
         if applied is None:
-            rows.append(MigrationStatus(migration.version, migration.name, MigrationState.PENDING, path=path))
+            rows.append(MigrationStatus(version=migration.version, name=migration.name,
+                                        state=MigrationState.PENDING, path=path))
             continue
         label = applied.status if applied.status is MigrationState.PARTIAL else (
             MigrationState.CHANGED if applied.checksum != migration.checksum else MigrationState.APPLIED)
-        rows.append(MigrationStatus(migration.version, migration.name, label, applied.applied_at,
-                                    applied.duration_ms, path))
+        rows.append(MigrationStatus(version=migration.version, name=migration.name, state=label,
+                                    applied_at=applied.applied_at, duration_ms=applied.duration_ms, path=path))
     on_disk = repository.by_version()
     for version, applied in state.applied.items():
         if version not in on_disk:
-            rows.append(MigrationStatus(version, applied.name, MigrationState.MISSING, applied.applied_at,
-                                        applied.duration_ms))
+            rows.append(MigrationStatus(version=version, name=applied.name, state=MigrationState.MISSING,
+                                        applied_at=applied.applied_at, duration_ms=applied.duration_ms))
     rows.sort(key=lambda r: r.version)
     return rows
 

@@ -14,8 +14,8 @@ from rich.text import Text
 
 from dbrun.api import RepairOutcome, RunOutcome, StatusReport
 from dbrun.checks import CheckResult
-from dbrun.errors import DbrunError, MigrationFailed, Problem, ProblemsFound
-from dbrun.execute import Event, MigrationResult
+from dbrun.errors import DbrunError, MigrationFailed, Problem, ProblemsFound, StatementError
+from dbrun.execute import Event
 from dbrun.history import MigrationState
 from dbrun.local import ClusterStatus
 from dbrun.plan import MigrationStatus, Plan
@@ -62,7 +62,20 @@ def error_dict(error: DbrunError) -> dict[str, Any]:
         data["problems"] = [problem_dict(p) for p in error.problems]
     if isinstance(error, MigrationFailed):
         data["statement_error"] = to_jsonable(error.error)
+        data["partially_applied"] = error.partially_applied
     return data
+
+
+def statement_error_lines(error: StatementError, *, markdown: bool = False) -> list[str]:
+    """Where and why PostgreSQL refused a statement: the one rendering used by every report."""
+    if markdown:
+        head = f"`{error.path}:{error.line}` SQLSTATE `{error.sqlstate or '-'}`: {error.message}"
+    else:
+        head = f"{error.path}:{error.line}: SQLSTATE {error.sqlstate or '-'}: {error.message}"
+    details = [("statement", f"`{error.excerpt}`" if markdown else error.excerpt), ("detail", error.detail),
+               ("context", error.context), ("server hint", error.hint)]
+    prefix = "- " if markdown else "  "
+    return [head, *(f"{prefix}{label}: {value}" for label, value in details if value)]
 
 
 def problems_table(problems: list[Problem]) -> Table:
@@ -79,19 +92,9 @@ def error_renderable(error: DbrunError) -> RenderableType:
     if isinstance(error, ProblemsFound) and error.problems:
         parts.append(problems_table(error.problems))
     if isinstance(error, MigrationFailed):
-        e = error.error
-        lines = [f"{e.path}:{e.line}: SQLSTATE {e.sqlstate or '-'}: {e.message}"]
-        if e.excerpt:
-            lines.append(f"  statement: {e.excerpt}")
-        if e.detail:
-            lines.append(f"  detail: {e.detail}")
-        if e.context:
-            lines.append(f"  context: {e.context}")
-        if e.hint:
-            lines.append(f"  server hint: {e.hint}")
-        parts.append(Text("\n".join(lines)))
-        parts.append(Text("nothing of this migration was committed" if "resume" not in (error.hint or "")
-                          else "earlier statements of this non-transactional file were committed", style="yellow"))
+        parts.append(Text("\n".join(statement_error_lines(error.error))))
+        parts.append(Text("earlier statements of this non-transactional file were committed" if error.partially_applied
+                          else "nothing of this migration was committed", style="yellow"))
     if error.hint and not (isinstance(error, MigrationFailed) and error.hint == error.error.hint):
         parts.append(Text(f"hint: {error.hint}", style="cyan"))
     return Group(*parts)
@@ -112,14 +115,6 @@ def plan_renderable(plan: Plan) -> RenderableType:
     for repeatable in plan.repeatables:
         table.add_row("-", repeatable.key, "repeatable (changed)")
     return table
-
-
-def migration_line(result: MigrationResult) -> Text:
-    skipped = f", {result.skipped_statements} already done" if result.skipped_statements else ""
-    label = result.name if not result.version else f"{result.version} {result.name.split('_', 1)[1]}"
-    return Text.assemble(("✓ ", "green"), f"{result.status:<12} {label}  ",
-                         (f"{result.duration_ms} ms, {result.statements} statements, {result.rows} rows{skipped}",
-                          "dim"))
 
 
 def checks_renderable(title: str, results: list[CheckResult]) -> RenderableType:

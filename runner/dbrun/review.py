@@ -15,6 +15,9 @@ Non-transactional files (CREATE INDEX CONCURRENTLY ...) cannot run inside a tran
 shown as "not executed" with the locks a static table of DDL lock levels predicts, and the
 simulation stops there when a later step depends on them. `--offline` uses that same table for
 every statement, with no database at all.
+
+The lock knowledge (modes, the static table) is in locks.py; the report filled in here, and its risk
+rules, in review_model.py. This module resolves names and runs the review.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from dbrun.execute import LOCK_NOT_AVAILABLE, ScriptError, ScriptOutcome, statem
 from dbrun.history import AppliedMigration, HistoryState, MigrationState
 from dbrun.locks import Estimate, conflicts, estimate, mode_sql, split_name, strength
 from dbrun.plan import Plan, Step, plan_down, plan_up
-from dbrun.review_model import DryRun, LockUse, MigrationReport, StatementReport, Status
+from dbrun.review_model import DryRun, LockSource, LockUse, MigrationReport, StatementReport, Status
 from dbrun.source import Repository, Script, SqlFile, Statement, load_repository, split_statements
 
 Conn = psycopg.Connection[Any]
@@ -132,8 +135,8 @@ def _all_applied(repository: Repository) -> HistoryState:
     state = HistoryState(exists=True)
     for m in repository.migrations:
         state.applied[m.version] = AppliedMigration(
-            m.version, m.name, m.checksum, m.up.directives.transactional, MigrationState.APPLIED,
-            None, None)  # type: ignore[arg-type]  # never read: only the plan looks at this state
+            version=m.version, name=m.name, checksum=m.checksum, transactional=m.up.directives.transactional,
+            status=MigrationState.APPLIED, applied_at=None, duration_ms=None)  # type: ignore[arg-type]  # never read
     return state
 
 
@@ -189,7 +192,7 @@ def _quote(part: str) -> str:
     return part if re.fullmatch(r"[a-z_][a-z0-9_$]*", part) else '"' + part.replace('"', '""') + '"'
 
 
-def _estimated_locks(resolver: _Resolver, est: Estimate, source: str) -> list[LockUse]:
+def _estimated_locks(resolver: _Resolver, est: Estimate, source: LockSource) -> list[LockUse]:
     uses: dict[str, LockUse] = {}
     for written, mode in est.locks:
         relation = resolver.existing(written)
@@ -205,8 +208,8 @@ def _record_names(resolver: _Resolver, est: Estimate) -> None:
 
 def _static_statement(resolver: _Resolver, statement: Statement) -> StatementReport:
     est = estimate(statement.text)
-    report = StatementReport(statement.index, statement.line, statement.excerpt(), statement.text,
-                             executed=False, locks=_estimated_locks(resolver, est, "estimated"),
+    report = StatementReport(index=statement.index, line=statement.line, excerpt=statement.excerpt(),
+                             sql=statement.text, executed=False, locks=_estimated_locks(resolver, est, LockSource.ESTIMATED),
                              rewrite_estimate=est.rewrite, estimate_known=est.known)
     _record_names(resolver, est)
     return report
@@ -214,7 +217,8 @@ def _static_statement(resolver: _Resolver, statement: Statement) -> StatementRep
 
 def _script_report(kind: Literal["versioned", "repeatable"], name: str, version: str | None, direction: str,
                    file: SqlFile, transactional: bool, status: Status) -> MigrationReport:
-    return MigrationReport(kind, name, version, direction, file.rel.as_posix(), transactional, status)
+    return MigrationReport(kind=kind, name=name, version=version, direction=direction, path=file.rel.as_posix(),
+                           transactional=transactional, status=status)
 
 
 # =============================================================================================
@@ -406,8 +410,8 @@ class _Reviewer:
     def _statement(self, report: MigrationReport, file: SqlFile, statement: Statement,
                    script_start: float) -> StatementReport:
         began = time.perf_counter()
-        result = StatementReport(statement.index, statement.line, statement.excerpt(), statement.text,
-                                 executed=True, started_ms=(began - script_start) * 1000)
+        result = StatementReport(index=statement.index, line=statement.line, excerpt=statement.excerpt(),
+                                 sql=statement.text, executed=True, started_ms=(began - script_start) * 1000)
         try:
             result.command, result.rows, lock_rows = self._run_observed(statement.text)
         except ScriptError as exc:
@@ -469,7 +473,7 @@ class _Reviewer:
         held them (the static table says which). The real apply commits each migration, so a lock
         first taken by an earlier migration of this dry-run would be taken again there."""
         uses = []
-        for use in _estimated_locks(self.resolver, est, "held"):
+        for use in _estimated_locks(self.resolver, est, LockSource.HELD):
             oid = self.oid_by_name.get(use.relation)
             if oid is not None and (oid, use.mode) in locks and (oid, use.mode) not in new:
                 uses.append(use)
@@ -490,7 +494,8 @@ class _Reviewer:
         statement = self.failed_statement
         if statement is None:
             return []
-        wanted = {u.relation: u.mode for u in _estimated_locks(self.resolver, estimate(statement.text), "")}
+        needed = _estimated_locks(self.resolver, estimate(statement.text), LockSource.ESTIMATED)
+        wanted = {u.relation: u.mode for u in needed}
         mentioned = [info.name for info in self.relations.values()
                      if re.search(rf"\b{re.escape(split_name(info.name)[-1])}\b", statement.text, re.I)]
         candidates = list(dict.fromkeys([*wanted, *mentioned]))

@@ -7,6 +7,7 @@ nothing but the report.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Literal
 
 from dbrun import catalog
@@ -23,14 +24,20 @@ from dbrun.locks import (
 )
 
 
+class LockSource(StrEnum):
+    """How the dry-run knows a statement takes a lock."""
+
+    OBSERVED = "observed"  # seen in pg_locks after the statement
+    ESTIMATED = "estimated"  # from the static table (statement not executed, or --offline)
+    HELD = "held"  # needed per the static table, but this transaction already held it (an earlier
+    # statement, or an earlier migration of this dry-run)
+
+
 @dataclass(frozen=True)
 class LockUse:
     relation: str
     mode: str
-    # observed: seen in pg_locks after the statement; estimated: from the static table (statement
-    # not executed, or --offline); held: needed per the static table, but already held by this
-    # transaction (an earlier statement, or an earlier migration of this dry-run)
-    source: str = "observed"
+    source: LockSource = LockSource.OBSERVED
 
     @property
     def blocks(self) -> str:
@@ -41,7 +48,7 @@ class LockUse:
         return mode_sql(self.mode)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class StatementReport:
     index: int
     line: int
@@ -61,7 +68,7 @@ class StatementReport:
 Status = Literal["executed", "failed", "not executed", "skipped", "estimated"]
 
 
-@dataclass
+@dataclass(kw_only=True)
 class MigrationReport:
     kind: Literal["versioned", "repeatable"]
     name: str
@@ -153,7 +160,7 @@ def _lock_risks(review: DryRun) -> list[Risk]:
     repeatables = [m for m in review.migrations if m.kind == "repeatable"]
     until_end = {id(m): sum(r.duration_ms for r in repeatables[i:]) for i, m in enumerate(repeatables)}
     for m in review.migrations:
-        strongest: dict[str, tuple[str, float, str]] = {}
+        strongest: dict[str, tuple[str, float, LockSource]] = {}
         for s in m.statements:
             for use in s.locks:
                 held_ms = max(until_end.get(id(m), m.duration_ms) - s.started_ms, 0.0)
@@ -170,8 +177,9 @@ def _lock_risks(review: DryRun) -> list[Risk]:
             level = _lock_level(mode)
             if level is None:
                 continue
-            held = {"observed": f" for ~{held_ms:.0f} ms here, until the end of its transaction",
-                    "held": " (this dry-run already held it from an earlier migration)"}.get(source, " (estimated)")
+            held = {LockSource.OBSERVED: f" for ~{held_ms:.0f} ms here, until the end of its transaction",
+                    LockSource.HELD: " (this dry-run already held it from an earlier migration)",
+                    LockSource.ESTIMATED: " (estimated)"}[source]
             risks.append(Risk(level, f"{m.name} takes {mode_sql(mode)} on {relation}"
                                      f"{_rows(review, relation)}: blocks {lock_blocks(mode)}{held}"))
     return risks

@@ -11,15 +11,15 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from dbrun.catalog import ObjectChange
+from dbrun.catalog import ChangeAction, ObjectChange
 from dbrun.checks import CheckResult
 from dbrun.locks import lock_blocks, strength
-from dbrun.report import check_dict, checks_renderable, to_jsonable
-from dbrun.review_model import DryRun, LockUse, MigrationReport, Risk, StatementReport
+from dbrun.report import check_dict, checks_renderable, statement_error_lines, to_jsonable
+from dbrun.review_model import DryRun, LockSource, LockUse, MigrationReport, Risk, StatementReport
 
 _LEVEL_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 _LEVEL_ICON = {"high": "🔴", "medium": "🟠", "low": "⚪"}
-_SOURCE_SUFFIX = {"observed": "", "estimated": " (estimated)", "held": " (already held)"}
+_SOURCE_SUFFIX = {LockSource.OBSERVED: "", LockSource.ESTIMATED: " (estimated)", LockSource.HELD: " (already held)"}
 
 
 # -- shared wording ---------------------------------------------------------------------------
@@ -50,7 +50,7 @@ def outcome(review: DryRun) -> str:
 def lock_cell(locks: list[LockUse]) -> str:
     """'public.orders SHARE ROW EXCLUSIVE (writes only)', strongest first, one relation per line."""
     ordered = sorted(locks, key=lambda u: (u.relation, -strength(u.mode)))
-    return "\n".join(f"{u.relation} {u.mode_sql} (blocks {u.blocks}){_SOURCE_SUFFIX.get(u.source, '')}"
+    return "\n".join(f"{u.relation} {u.mode_sql} (blocks {u.blocks}){_SOURCE_SUFFIX[u.source]}"
                      for u in ordered)
 
 
@@ -121,10 +121,7 @@ def _migration_table(m: MigrationReport) -> RenderableType:
 def _failure_text(review: DryRun) -> Text:
     f = review.failure
     assert f is not None
-    lines = [f"{f.path}:{f.line}: SQLSTATE {f.sqlstate or '-'}: {f.message}"]
-    lines += [f"  statement: {f.excerpt}"] if f.excerpt else []
-    lines += [f"  detail: {f.detail}"] if f.detail else []
-    lines += [f"  server hint: {f.hint}"] if f.hint else []
+    lines = statement_error_lines(f)
     lines += [f"  {wait}" for wait in review.lock_waits]
     lines.append("the transaction was rolled back: the database is unchanged")
     return Text("\n".join(lines), style="red")
@@ -135,7 +132,7 @@ def _changes_table(changes: list[ObjectChange]) -> Table:
                   show_header=True, header_style="bold")
     for column in ("change", "kind", "object", "details"):
         table.add_column(column, overflow="fold")
-    style = {"created": "green", "altered": "yellow", "dropped": "red"}
+    style = {ChangeAction.CREATED: "green", ChangeAction.ALTERED: "yellow", ChangeAction.DROPPED: "red"}
     for c in changes:
         table.add_row(Text(c.action, style=style[c.action]), c.kind, c.name, "\n".join(c.details))
     return table
@@ -205,10 +202,8 @@ def _md_plan(review: DryRun) -> list[str]:
 def _md_failure(review: DryRun) -> list[str]:
     f = review.failure
     assert f is not None
-    lines = ["### Failure", "", f"`{f.path}:{f.line}` SQLSTATE `{f.sqlstate}`: {f.message}", ""]
-    lines += [f"- statement: `{f.excerpt}`"] if f.excerpt else []
-    lines += [f"- detail: {f.detail}"] if f.detail else []
-    lines += [f"- hint: {f.hint}"] if f.hint else []
+    head, *details = statement_error_lines(f, markdown=True)
+    lines = ["### Failure", "", head, "", *details]
     lines += [f"- {wait}" for wait in review.lock_waits]
     return [*lines, "- the transaction was rolled back: the database is unchanged", ""]
 

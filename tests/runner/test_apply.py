@@ -67,7 +67,7 @@ def test_error_in_the_last_statement_leaves_nothing(make_repo: Make, db_url: str
         api.up(settings_for(root, db_url))
     error = caught.value.error
     assert (str(error.path), error.line, error.sqlstate) == ("sql/up/202601010000_create_accounts.sql", 14, "23514")
-    assert "ck_accounts_name_length" in error.message
+    assert "ck_accounts_name_length" in error.message and not caught.value.partially_applied
     assert query(db_url, "SELECT to_regclass('public.accounts'), to_regprocedure('touch()')") == [(None, None)]
     assert query(db_url, "SELECT count(*) FROM dbrun.migrations") == [(0,)]
     assert query(db_url, "SELECT status, sqlstate FROM dbrun.log") == [("failed", "23514")]
@@ -234,6 +234,7 @@ def test_non_transactional_rerun_resumes_after_completed_statements(make_repo: M
     with pytest.raises(MigrationFailed) as caught:
         api.up(settings)
     assert caught.value.error.line == 4 and "resume at statement 3" in (caught.value.hint or "")
+    assert caught.value.partially_applied
     assert query(db_url, "SELECT status FROM dbrun.migrations") == [("partial",)]
     with pytest.raises(ProblemsFound):
         api.down(settings, everything=True)

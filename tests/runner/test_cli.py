@@ -87,6 +87,7 @@ def test_new_creates_a_stamped_pair_after_the_newest_version(make_repo: Make, db
     assert ups[-1].endswith("_add_phone.sql") and ups[-1] > "202601020000"
     text = (root / "sql/up" / ups[-1]).read_text()
     assert text.startswith("-- Migration: add_phone") and (root / "sql/down" / ups[-1]).exists()
+    assert "\n-- Locks: " in text and "-- Version:" not in text and "-- Purpose:" not in text
     nontx = dbrun_cli("new", "index_phone", "--non-transactional", root=root)
     created = sorted((root / "sql/up").glob("*index_phone.sql"))[0]
     assert nontx.exit_code == 0 and "transactional=false" in created.read_text()

@@ -58,7 +58,3 @@ def statements(root: BaseSegment) -> Iterator[BaseSegment]:
             if part.is_code:
                 yield part
                 break
-
-
-def table_of(statement: BaseSegment) -> BaseSegment | None:
-    return statement.get_child("table_reference")

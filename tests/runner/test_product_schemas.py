@@ -29,5 +29,5 @@ def test_every_sql_check_pastes_the_product_schema_filter_verbatim() -> None:
 
 
 def test_the_pattern_catches_a_filter_that_drifted() -> None:
-    drifted = "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_'"
-    assert [m.group() for m in _SCHEMA_FILTER.finditer(drifted)] != [PRODUCT_SCHEMAS]
+    drifted = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_'"
+    assert [m.group() for m in _SCHEMA_FILTER.finditer(f"WHERE {drifted} AND true")] == [drifted] != [PRODUCT_SCHEMAS]

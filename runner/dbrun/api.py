@@ -21,11 +21,20 @@ import psycopg
 from dbrun import catalog, execute, history, source
 from dbrun.checks import CheckResult, run_checks
 from dbrun.config import Settings
-from dbrun.connection import Target, connect, resolve_target
-from dbrun.errors import ConfigError, Problem, ProblemsFound
+from dbrun.connection import Target, connect, describe_connection, resolve_target
+from dbrun.errors import ConfigError, Problem, ProblemsFound, RollbackNotConfirmed, UsageProblems
 from dbrun.execute import Executor, Listener, RunResult
 from dbrun.history import MigrationState
-from dbrun.plan import MigrationStatus, Plan, integrity_problems, migration_states, plan_down, plan_up, repeatable_states
+from dbrun.plan import (
+    MigrationStatus,
+    Plan,
+    integrity_problems,
+    migration_states,
+    plan_down,
+    plan_up,
+    refuse_broken_files,
+    repeatable_states,
+)
 
 Conn = psycopg.Connection[Any]
 
@@ -53,46 +62,70 @@ def _session(settings: Settings) -> Iterator[tuple[Target, Conn]]:
         conn.close()
 
 
-def load(settings: Settings) -> source.Repository:
-    return source.load_repository(settings.root, settings.template_vars)
+def load(settings: Settings, *, strict: bool = True) -> source.Repository:
+    return source.load_repository(settings.root, settings.template_vars, strict=strict)
 
 
 def up(settings: Settings, to: str | None = None, listener: Listener | None = None,
-       on_plan: Callable[[Plan], None] | None = None) -> RunOutcome:
+       on_plan: Callable[[Plan], None] | None = None, on_target: Callable[[str], None] | None = None) -> RunOutcome:
     repository = load(settings)
-    with _session(settings) as (target, conn), history.advisory_lock(conn, settings.lock_wait_s):
-        history.ensure_bookkeeping(conn)
-        plan = plan_up(repository, history.read_state(conn), to)
-        if on_plan:
-            on_plan(plan)
-        outcome = RunOutcome(target, plan, None)
-        outcome.pre_checks = run_checks(conn, repository.pre_checks) if not plan.empty else []
-        if outcome.checks_failed:
-            return outcome
-        outcome.result = Executor(conn, settings, listener).run(plan)
-        outcome.post_checks = run_checks(conn, repository.post_checks, include_builtin=True)
+    with _session(settings) as (target, conn):
+        if on_target:
+            on_target(describe_connection(conn))  # before the lock wait, before anything changes
+        with history.advisory_lock(conn, settings.lock_wait_s):
+            return _up_locked(settings, repository, target, conn, to, listener, on_plan)
+
+
+def _up_locked(settings: Settings, repository: source.Repository, target: Target, conn: Conn, to: str | None,
+               listener: Listener | None, on_plan: Callable[[Plan], None] | None) -> RunOutcome:
+    history.ensure_bookkeeping(conn)
+    plan = plan_up(repository, history.read_state(conn), to)
+    if on_plan:
+        on_plan(plan)
+    outcome = RunOutcome(target, plan, None)
+    outcome.pre_checks = run_checks(conn, repository.pre_checks) if not plan.empty else []
+    if outcome.checks_failed:
         return outcome
+    outcome.result = Executor(conn, settings, listener).run(plan)
+    outcome.post_checks = run_checks(conn, repository.post_checks, include_builtin=True)
+    return outcome
+
+
+# Asked before rolling back on a database not marked development: (where, plan) -> go ahead?
+Confirm = Callable[[str, Plan], bool]
 
 
 def down(settings: Settings, *, to: str | None = None, steps: int | None = None, everything: bool = False,
-         listener: Listener | None = None, on_plan: Callable[[Plan], None] | None = None) -> RunOutcome:
-    repository = load(settings)
-    with _session(settings) as (target, conn), history.advisory_lock(conn, settings.lock_wait_s):
-        state = history.read_state(conn)
-        plan = plan_down(repository, state, to=to, steps=steps, everything=everything)
-        if on_plan:
-            on_plan(plan)
-        outcome = RunOutcome(target, plan, None)
-        if plan.empty:
-            return outcome
-        outcome.result = Executor(conn, settings, listener).run(plan)
-        return outcome
-
-
-def verify(settings: Settings) -> tuple[Target, list[CheckResult]]:
-    repository = load(settings)
+         listener: Listener | None = None, on_plan: Callable[[Plan], None] | None = None,
+         on_target: Callable[[str], None] | None = None, confirm: Confirm | None = None) -> RunOutcome:
+    """Roll back; with `confirm`, a database not marked development is rolled back only if it says yes."""
+    repository = load(settings, strict=False)
     with _session(settings) as (target, conn):
-        return target, run_checks(conn, repository.post_checks, include_builtin=True)
+        where = describe_connection(conn)
+        if on_target:
+            on_target(where)
+        with history.advisory_lock(conn, settings.lock_wait_s):
+            state = history.read_state(conn)
+            plan = plan_down(repository, state, to=to, steps=steps, everything=everything)
+            refuse_broken_files(plan, repository)
+            history.ensure_bookkeeping(conn)  # layout upgrades (held migrations) before writing
+            if on_plan:
+                on_plan(plan)
+            outcome = RunOutcome(target, plan, None)
+            if plan.empty:
+                return outcome
+            if confirm is not None and not execute.is_development(conn) and not confirm(where, plan):
+                raise RollbackNotConfirmed(f"rollback of {len(plan.steps)} migration(s) on {where} not confirmed; "
+                                           "nothing was changed")
+            outcome.result = Executor(conn, settings, listener).run(plan)
+            return outcome
+
+
+def verify(settings: Settings) -> tuple[Target, list[CheckResult], list[Problem]]:
+    """The post-checks' results, and the working tree's file problems (warnings: they block `up` only)."""
+    repository = load(settings, strict=False)
+    with _session(settings) as (target, conn):
+        return target, run_checks(conn, repository.post_checks, include_builtin=True), repository.problems
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,6 +141,10 @@ class StatusReport:
     bookkeeping: bool
     last_failure: dict[str, Any] | None
     lock_holder: str | None
+    last_change_at: datetime | None = None
+    # Problems of files in the working tree (an unfinished teammate's file, say): they block `up`
+    # only, and are shown here as warnings.
+    warnings: list[Problem] = field(default_factory=list)
 
     def count(self, state: MigrationState) -> int:
         return sum(1 for m in self.migrations if m.state == state)
@@ -119,12 +156,19 @@ class StatusReport:
 
     @property
     def last_migration_at(self) -> datetime | None:
-        return max((m.applied_at for m in self.migrations if m.applied_at), default=None)
+        """The newest apply or rollback (a rollback deletes its migration's record, not this)."""
+        applied = max((m.applied_at for m in self.migrations if m.applied_at), default=None)
+        return max((t for t in (applied, self.last_change_at) if t is not None), default=None)
+
+    @property
+    def failed(self) -> int:
+        """Migrations whose last attempt failed and that are not resolved: partial, failed or held."""
+        return sum(self.count(s) for s in (MigrationState.PARTIAL, MigrationState.FAILED, MigrationState.HELD))
 
     @property
     def health(self) -> str:
-        if self.count(MigrationState.PARTIAL) or self.problems:
-            return "failed" if self.count(MigrationState.PARTIAL) else "inconsistent"
+        if self.failed or self.problems:
+            return "failed" if self.failed else "inconsistent"
         pending_repeatable = any(v is not MigrationState.APPLIED for v in self.repeatables.values())
         if self.count(MigrationState.PENDING) or pending_repeatable:
             return "pending"
@@ -132,14 +176,15 @@ class StatusReport:
 
 
 def status(settings: Settings) -> StatusReport:
-    repository = load(settings)
+    repository = load(settings, strict=False)
     with _session(settings) as (target, conn):
         state = history.read_state(conn)
         holder = history.lock_holder(conn)
     return StatusReport(target=target, migrations=migration_states(repository, state),
                         repeatables=repeatable_states(repository, state),
                         problems=integrity_problems(repository, state, "up"), bookkeeping=state.exists,
-                        last_failure=state.last_failure, lock_holder=holder.describe() if holder else None)
+                        last_failure=state.last_failure, lock_holder=holder.describe() if holder else None,
+                        last_change_at=state.last_change_at, warnings=repository.problems)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -150,18 +195,21 @@ def status(settings: Settings) -> StatusReport:
 class RepairOutcome:
     version: str
     name: str
-    action: str  # marked | forgotten
+    action: str  # marked | forgotten | released
 
 
-def repair(settings: Settings, version: str, forget: bool = False) -> RepairOutcome:
-    """Resolve a non-transactional migration that stopped part-way, after a human finished (or undid) it."""
+def repair(settings: Settings, version: str, forget: bool = False, retry: bool = False) -> RepairOutcome:
+    """Resolve a non-transactional migration that stopped part-way, after a human finished (or undid) it;
+    with `retry`, release a migration held after its rollback so the next `up` applies it again."""
     repository = load(settings)
     with _session(settings) as (_target, conn), history.advisory_lock(conn, settings.lock_wait_s):
         state = history.read_state(conn)
+        if retry:
+            return _release(conn, repository, state, version)
         applied = state.applied.get(version) or next(
             (m for m in state.applied.values() if m.name == version), None)
         if applied is None:
-            raise ProblemsFound("nothing to repair", [Problem(
+            raise UsageProblems("nothing to repair", [Problem(
                 "REPAIR", f"{version} has no record in this database", hint="see `dbrun status`")])
         migration = repository.find(applied.version)
         if not forget and applied.status is not MigrationState.PARTIAL:
@@ -190,6 +238,22 @@ def repair(settings: Settings, version: str, forget: bool = False) -> RepairOutc
                 started_at=datetime.now(UTC), version=applied.version, name=applied.name,
                 checksum=migration.checksum if migration else None))
         return RepairOutcome(applied.version, applied.name, "forgotten" if forget else "marked")
+
+
+def _release(conn: Conn, repository: source.Repository, state: history.HistoryState, version: str) -> RepairOutcome:
+    migration = repository.find(version)
+    held = migration.version if migration and migration.version in state.held else None
+    if held is None or migration is None:
+        raise UsageProblems("nothing to retry", [Problem(
+            "REPAIR", f"{version} is not held", hint="`dbrun status` shows held migrations; --retry releases one")])
+    history.ensure_bookkeeping(conn)
+    run_id = str(uuid.uuid4())
+    with conn.transaction():
+        history.release(conn, held)
+        history.write_log(conn, history.LogEntry(
+            run_id=run_id, operation="repair", status="released", started_at=datetime.now(UTC), version=held,
+            name=migration.name, checksum=migration.checksum))
+    return RepairOutcome(held, migration.name, "released")
 
 
 @dataclass

@@ -338,6 +338,53 @@ def other_sessions_locks(conn: Conn, relations: list[str]) -> list[LockHolding]:
     return [LockHolding(*row) for row in rows]
 
 
+def sequence_positions(conn: Conn) -> dict[str, int | None]:
+    """Each sequence's last value (None: never used, or not readable by this role)."""
+    rows = conn.execute(f"""SELECT format('%I.%I', s.schemaname, s.sequencename), s.last_value
+                            FROM pg_sequences s JOIN pg_namespace n ON n.nspname = s.schemaname
+                            WHERE {PRODUCT_SCHEMAS}""").fetchall()
+    return {name: value for name, value in rows}
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """A session holding a lock on a relation a timed-out statement needed."""
+
+    pid: int
+    application_name: str
+    state: str
+    transaction_seconds: float | None
+    query: str
+    relation: str
+    mode: str
+
+    def describe(self) -> str:
+        open_for = (f", transaction open {self.transaction_seconds:.0f} s" if self.transaction_seconds is not None
+                    else "")
+        return (f"pid {self.pid} ({self.application_name or 'no application_name'}, {self.state or 'unknown state'}"
+                f"{open_for}) holds {self.mode} on {self.relation}; its query: {self.query or '?'}")
+
+
+def lock_blockers(conn: Conn, relations: list[str], query_chars: int = 120) -> list[Blocker]:
+    """Other sessions holding granted locks on the named relations (names resolved on this session's path)."""
+    if not relations:
+        return []
+    rows = conn.execute(
+        f"""SELECT l.pid, coalesce(a.application_name, ''), coalesce(a.state, ''),
+                   extract(epoch FROM now() - a.xact_start)::float8, left(coalesce(a.query, ''), %(chars)s),
+                   {_QUALIFIED}, l.mode
+            FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND l.relation = ANY(SELECT to_regclass(name)::oid FROM unnest(%(relations)s::text[]) AS name)
+            ORDER BY a.xact_start NULLS LAST, l.pid""",
+        {"relations": relations, "chars": query_chars},
+    ).fetchall()
+    return [Blocker(*row) for row in rows]
+
+
 def search_path_schemas(conn: Conn) -> list[str]:
     row = conn.execute("SELECT current_schemas(false)").fetchone()
     return list(row[0]) if row else []

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg.pq import TransactionStatus
 
 from dbrun.catalog import PRODUCT_SCHEMAS
+from dbrun.connection import reset_session
 from dbrun.source import Check, SqlFile, read_directives
 
 Conn = psycopg.Connection[Any]
@@ -68,6 +70,8 @@ def run_check(conn: Conn, check: Check, timeout_ms: int = 60_000) -> CheckResult
     if missing:
         result.skipped = f"skipped: {', '.join(missing)} does not exist yet"
         return result
+    if conn.info.transaction_status == TransactionStatus.IDLE:
+        reset_session(conn)  # inside a dry-run's transaction, the reviewer resets before its checks
     try:
         with conn.transaction():
             conn.execute("SET TRANSACTION READ ONLY")

@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
+from typer.core import TyperGroup
 
 from dbrun import __version__, api, report
 from dbrun.config import Settings, load_settings
-from dbrun.errors import EXIT_OK, EXIT_PROBLEMS, DbrunError
+from dbrun.errors import EXIT_OK, EXIT_PROBLEMS, ConfigError, DbrunError
 from dbrun.execute import Event
 from dbrun.local import LocalCluster
 from dbrun.plan import Plan
@@ -26,7 +28,43 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+class GlobalOptionsAnywhere(TyperGroup):
+    """Accepts the global options after the command too (`dbrun status --json`), as git, kubectl and
+    Flyway users type them: they are moved before the command, then parsed as usual."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer's vendored click.Context
+        return super().parse_args(ctx, _hoist_global_options(self, args))
+
+
+def _hoist_global_options(group: TyperGroup, args: list[str]) -> list[str]:
+    takes_value = {name: not getattr(option, "is_flag", False) for option in group.params
+                   if option.param_type_name == "option" for name in option.opts}
+    command_at = next((i for i, arg in enumerate(args) if arg in group.commands
+                       and (i == 0 or not takes_value.get(args[i - 1], False))), None)
+    if command_at is None:
+        return args
+    before, after = list(args[:command_at + 1]), args[command_at + 1:]
+    rest: list[str] = []
+    position = 0
+    while position < len(after):
+        arg = after[position]
+        if arg == "--":
+            rest.extend(after[position:])
+            break
+        name = arg.split("=", 1)[0]
+        if name in takes_value:
+            needs_value = takes_value[name] and "=" not in arg
+            moved = after[position:position + 2] if needs_value else [arg]
+            before[command_at:command_at] = moved
+            command_at += len(moved)
+            position += len(moved)
+            continue
+        rest.append(arg)
+        position += 1
+    return before + rest
+
+
+app = typer.Typer(cls=GlobalOptionsAnywhere, no_args_is_help=True, add_completion=False, rich_markup_mode=None,
                   help="Apply a pure-SQL PostgreSQL schema repository safely. Without --database-url / "
                        "DATABASE_URL, commands use the embedded local cluster in .dbrun/.")
 local_app = typer.Typer(no_args_is_help=True, help="The embedded local PostgreSQL cluster (.dbrun/).")
@@ -81,8 +119,11 @@ def main_options(
         root=root, database_url=database_url, json=json_output, log_format=log_format,
         overrides={"lock_wait": lock_wait, "lock_timeout": lock_timeout, "statement_timeout": statement_timeout,
                    "lock_retries": lock_retries},
-        out=Console(highlight=False, soft_wrap=True),
-        err=Console(stderr=True, highlight=False, soft_wrap=True),
+        # markup=False, emoji=False: SQL and data are shown as they are. A CHECK's '[a-z]{2}', a column named
+        # "[/x]" or ':ok:' in a comment must never be read as rich markup (it was mangled, or crashed after
+        # the commit); styling comes from Text objects only.
+        out=Console(highlight=False, soft_wrap=True, markup=False, emoji=False),
+        err=Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False),
     )
 
 
@@ -128,10 +169,11 @@ def _run_display(c: Context) -> Iterator[tuple[Callable[[Plan], None], Callable[
         if c.log_format is LogFormat.json:
             c.err.out(report.event_line(event), highlight=False)
         elif event.event in ("migration", "repeatable") and event.status == "ok":
-            label = event.name
-            line = (f"✓ {event.direction or 'up':<4} {label}  [dim]{event.duration_ms} ms, "
-                    f"{event.statements} statements, {event.rows} rows[/dim]")
+            line = Text.assemble(f"✓ {event.direction or 'up':<4} {event.name}  ",
+                                 (f"{event.duration_ms} ms, {event.statements} statements, {event.rows} rows", "dim"))
             (progress.console if progress else c.err).print(line)
+        elif event.event == "note":
+            (progress.console if progress else c.err).print(f"note: {event.name}: {event.message}", style="yellow")
         elif event.event == "retry":
             (progress.console if progress else c.err).print(f"… {event.name}: {event.message}", style="yellow")
         if progress is not None and task is not None and event.event in ("migration", "repeatable"):
@@ -209,8 +251,28 @@ def up(
 
         _dry_run(c, fmt, lambda settings: review.dry_run_up(settings, to, offline=offline))
     with _run_display(c) as (on_plan, on_event):
-        outcome = _guard(c, lambda: api.up(c.settings(), to=to, listener=on_event, on_plan=on_plan))
+        outcome = _guard(c, lambda: api.up(c.settings(), to=to, listener=on_event, on_plan=on_plan,
+                                           on_target=lambda where: _show_target(c, where)))
     _finish_run(c, outcome)
+
+
+def _show_target(c: Context, where: str) -> None:
+    """Which database is about to change (never its password): stderr, so --json stdout stays one document."""
+    c.err.print(Text.assemble(("target: ", "bold"), where))
+
+
+def _confirmer(c: Context, yes: bool) -> api.Confirm:
+    def confirm(where: str, plan: Plan) -> bool:
+        if yes:
+            return True
+        if not sys.stdin.isatty():
+            raise ConfigError(f"{where} is not marked as a development database: rolling back needs confirmation, "
+                              "and there is no terminal to ask", hint="pass --yes to roll back without asking")
+        names = ", ".join(step.migration.name for step in plan.steps)
+        return typer.confirm(f"Roll back {len(plan.steps)} migration(s) ({names}) on {where}, which is not marked "
+                             "as development?", default=False, err=True)
+
+    return confirm
 
 
 @app.command()
@@ -219,6 +281,8 @@ def down(
     to: Annotated[str | None, typer.Option("--to", help="roll back everything after this version")] = None,
     steps: Annotated[int | None, typer.Option("--steps", help="roll back this many migrations")] = None,
     everything: Annotated[bool, typer.Option("--all", help="roll back every applied migration")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask before rolling back a database not marked "
+                                      "development (required without a terminal)")] = False,
     dry_run: DryRunOption = False,
     fmt: FormatOption = ReviewFormat.text,
     offline: OfflineOption = False,
@@ -233,7 +297,9 @@ def down(
             settings, to=to, steps=steps, everything=everything, offline=offline))
     with _run_display(c) as (on_plan, on_event):
         outcome = _guard(c, lambda: api.down(c.settings(), to=to, steps=steps, everything=everything,
-                                             listener=on_event, on_plan=on_plan))
+                                             listener=on_event, on_plan=on_plan,
+                                             on_target=lambda where: _show_target(c, where),
+                                             confirm=_confirmer(c, yes)))
     _finish_run(c, outcome)
 
 
@@ -268,12 +334,15 @@ def health(ctx: typer.Context) -> None:
 def verify(ctx: typer.Context) -> None:
     """Run the post-checks (sql/checks/post and built-ins) only; exits 1 on any violation."""
     c = _ctx(ctx)
-    target, results = _guard(c, lambda: api.verify(c.settings()))
+    target, results, warnings = _guard(c, lambda: api.verify(c.settings()))
     _notes(c, target)
     if c.json:
         c.out.print_json(report.dumps({"post_checks": [report.check_dict(r) for r in results],
+                                       "warnings": [report.problem_dict(p) for p in warnings],
                                        "ok": all(r.passed for r in results)}))
     else:
+        if warnings:
+            c.err.print(report.warnings_renderable(warnings))
         c.out.print(report.checks_renderable("post-checks", results))
     if not all(r.passed for r in results):
         raise typer.Exit(EXIT_PROBLEMS)
@@ -284,10 +353,14 @@ def repair(
     ctx: typer.Context,
     version: Annotated[str, typer.Argument(help="version (or file name) of the partial migration")],
     forget: Annotated[bool, typer.Option("--forget", help="remove its record instead (it was undone by hand)")] = False,
+    retry: Annotated[bool, typer.Option("--retry", help="release a migration held after its rollback: the next "
+                                        "`up` applies it again")] = False,
 ) -> None:
     """Resolve a non-transactional migration that stopped part-way, after a human finished or undid it."""
     c = _ctx(ctx)
-    outcome = _guard(c, lambda: api.repair(c.settings(), version, forget=forget))
+    if forget and retry:
+        raise typer.BadParameter("--forget and --retry exclude each other", param_hint="--retry")
+    outcome = _guard(c, lambda: api.repair(c.settings(), version, forget=forget, retry=retry))
     if c.json:
         c.out.print_json(report.dumps(outcome))
     else:

@@ -32,6 +32,26 @@ def parse_duration_ms(value: str | int | float, what: str) -> int:
     return int(float(number) * _UNIT_MS[unit])
 
 
+# PostgreSQL's lock_timeout and statement_timeout are int4 milliseconds.
+MAX_TIMEOUT_MS = 2_147_483_647
+
+
+def parse_timeout_ms(value: str | int | float, what: str) -> int:
+    """A server timeout: a duration PostgreSQL accepts (0 disables it; at most about 24.8 days)."""
+    ms = parse_duration_ms(value, what)
+    if ms > MAX_TIMEOUT_MS:
+        raise ConfigError(f"{what}: {value!r} is out of range: PostgreSQL accepts at most {MAX_TIMEOUT_MS} ms "
+                          "(about 24 days)", hint="give a shorter duration, or 0 to disable the limit")
+    return ms
+
+
+def _non_negative(value: Any, what: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ConfigError(f"{what} must be 0 or more (got {number})", hint=f"e.g. --{what.replace('_', '-')} 3")
+    return number
+
+
 @dataclass(frozen=True)
 class Settings:
     root: Path
@@ -107,9 +127,9 @@ def load_settings(
         return Settings(
             root=root,
             database_url=url,
-            lock_timeout_ms=parse_duration_ms(merged.get("lock_timeout", "5s"), "lock_timeout"),
-            statement_timeout_ms=parse_duration_ms(merged.get("statement_timeout", "15min"), "statement_timeout"),
-            lock_retries=int(merged.get("lock_retries", 3)),
+            lock_timeout_ms=parse_timeout_ms(merged.get("lock_timeout", "5s"), "lock_timeout"),
+            statement_timeout_ms=parse_timeout_ms(merged.get("statement_timeout", "15min"), "statement_timeout"),
+            lock_retries=_non_negative(merged.get("lock_retries", 3), "lock_retries"),
             lock_retry_backoff_ms=parse_duration_ms(merged.get("lock_retry_backoff", "1s"), "lock_retry_backoff"),
             lock_wait_s=parse_duration_ms(merged.get("lock_wait", 60), "lock_wait") / 1000,
             frozen_tables=tuple(merged.get("frozen_tables", ())),

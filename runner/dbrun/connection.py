@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import getpass
+import os
+import re
 import socket
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 
@@ -20,6 +23,16 @@ MIN_SERVER_VERSION = 140000
 CLIENT_CHECK_INTERVAL = "1s"
 
 
+# Session settings dbrun itself relies on. Sent in the startup packet, they are the session's reset
+# values: `RESET ALL` (by dbrun between files, or by a migration) comes back to them.
+RUNNER_SESSION_SETTINGS = {"client_connection_check_interval": CLIENT_CHECK_INTERVAL}
+
+# Run before every migration, repeatable, seed and check: each file starts from the state the session
+# had when it connected (role, search_path, every setting, no temporary objects), whatever the file
+# before it did. Valid inside a transaction too (the dry-run runs every file in one).
+RESET_SESSION_SQL = "RESET ALL; RESET SESSION AUTHORIZATION; RESET ROLE; DISCARD TEMP; DISCARD SEQUENCES"
+
+
 @dataclass(frozen=True)
 class Target:
     url: str
@@ -27,16 +40,37 @@ class Target:
     notes: tuple[str, ...] = field(default=())
 
 
+_KV_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+
+
 def redact(url: str) -> str:
-    """The URL without its password, for messages and logs."""
+    """The URL or `key=value` DSN without its password (user info or `password` parameter), for output."""
+    if "://" not in url:
+        return _KV_PASSWORD.sub(r"\1***", url)
     try:
         parts = urlsplit(url)
+        query = parse_qsl(parts.query, keep_blank_values=True)
     except ValueError:
         return "<unparsable database URL>"
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    netloc = parts.netloc
+    if parts.password is not None:
+        userinfo, _, hostinfo = netloc.rpartition("@")
+        netloc = f"{userinfo.split(':', 1)[0]}:***@{hostinfo}"
+    if any(key.lower() == "password" for key, _ in query):
+        query = [(key, "***" if key.lower() == "password" else value) for key, value in query]
+        return urlunsplit(parts._replace(netloc=netloc, query=urlencode(query, safe="/*")))
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def describe_connection(conn: psycopg.Connection[Any]) -> str:
+    """Where a connection points, for `up`/`down` to print before changing anything: never a password."""
+    info = conn.info
+    host = info.host if not info.host.startswith("/") else f"socket {info.host}"
+    return f"database {info.dbname} on {host} port {info.port} as {info.user}"
+
+
+def reset_session(conn: psycopg.Connection[Any]) -> None:
+    conn.execute(RESET_SESSION_SQL)
 
 
 def resolve_target(settings: Settings) -> Target:
@@ -56,7 +90,8 @@ def application_name() -> str:
 def connect(url: str) -> psycopg.Connection[tuple[object, ...]]:
     """An autocommit connection (dbrun opens every transaction itself), version-checked."""
     try:
-        conn = psycopg.connect(url, autocommit=True, application_name=application_name(), connect_timeout=10)
+        conn = psycopg.connect(url, autocommit=True, application_name=application_name(), connect_timeout=10,
+                               options=_options_with_runner_settings(url))
     except psycopg.OperationalError as exc:
         raise ConnectionFailed(
             f"cannot connect to {redact(url)}: {str(exc).strip()}",
@@ -71,5 +106,17 @@ def connect(url: str) -> psycopg.Connection[tuple[object, ...]]:
         raise ProblemsFound("the server is too old", [Problem(
             "PRE-VERSION", f"PostgreSQL {version // 10000}.{version % 10000} is not supported",
             hint="dbrun needs PostgreSQL 14 or newer")])
-    conn.execute(f"SET client_connection_check_interval = '{CLIENT_CHECK_INTERVAL}'")
     return conn
+
+
+def _options_with_runner_settings(url: str) -> str:
+    """The URL's own `options` (else PGOPTIONS, which an explicit value replaces), plus dbrun's session
+    settings as `-c name=value`."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        existing = str(conninfo_to_dict(url).get("options") or os.environ.get("PGOPTIONS", ""))
+    except psycopg.ProgrammingError:
+        existing = ""  # connect() reports the unreadable URL itself
+    ours = " ".join(f"-c {name}={value}" for name, value in RUNNER_SESSION_SETTINGS.items())
+    return f"{existing} {ours}".strip()

@@ -69,6 +69,33 @@ class LockNotAcquired(DbrunError):
     exit_code = EXIT_LOCK
 
 
+class UsageProblems(ProblemsFound):
+    """A command asked for something that does not exist or cannot be (an unknown --to, --steps 0)."""
+
+    exit_code = EXIT_USAGE
+
+
+class RollbackNotConfirmed(DbrunError):
+    """`down` on a database not marked development, declined (or no terminal to ask and no --yes)."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConnectionLost(DbrunError):
+    """The server went away during a run (terminated backend, shutdown, network)."""
+
+    exit_code = EXIT_MIGRATION_FAILED
+
+
+EXIT_INTERRUPTED = 130  # the shell's convention for SIGINT
+
+
+class Interrupted(DbrunError):
+    """Ctrl-C during a run; the message says what was committed and how to go on."""
+
+    exit_code = EXIT_INTERRUPTED
+
+
 @dataclass
 class StatementError:
     """Where and why PostgreSQL refused a statement of a migration file."""
@@ -94,4 +121,6 @@ class MigrationFailed(DbrunError):
                  partially_applied: bool = False) -> None:
         super().__init__(message, hint or error.hint)
         self.error = error
+        # True when statements of the failed (non-transactional) migration were committed before it
+        # stopped; False when its transaction was rolled back and nothing of it remains.
         self.partially_applied = partially_applied

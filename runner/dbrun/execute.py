@@ -11,6 +11,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,9 +21,19 @@ import psycopg
 
 from dbrun import catalog, history
 from dbrun.config import Settings
-from dbrun.errors import ConfigError, MigrationFailed, Problem, ProblemsFound, StatementError
+from dbrun.connection import reset_session
+from dbrun.errors import ConfigError, ConnectionLost, Interrupted, MigrationFailed, Problem, ProblemsFound, StatementError
 from dbrun.plan import Plan, Step
-from dbrun.source import Repeatable, Script, Statement, line_of_offset, split_statements
+from dbrun.source import (
+    Repeatable,
+    Script,
+    Statement,
+    line_of_offset,
+    relations_named,
+    split_sql,
+    split_statements,
+    statement_at,
+)
 
 Conn = psycopg.Connection[Any]
 LOCK_NOT_AVAILABLE = "55P03"
@@ -118,7 +129,11 @@ def statement_error(path: Path, text: str, exc: ScriptError | psycopg.Error,
     index = exc.index if isinstance(exc, ScriptError) else 0
     statement = statements[min(index, len(statements) - 1)] if statements else None
     if diag.statement_position:
-        line = line_of_offset(text, int(diag.statement_position) - 1)
+        # The server's error position is exact (a character offset into the text sent): the failing
+        # statement is the one covering it, whatever the count of results before it says.
+        offset = int(diag.statement_position) - 1
+        statement = statement_at(statements, offset) or statement
+        line = line_of_offset(text, offset)
     elif statement is not None:
         line = _line_inside_body(statement, diag.context) or statement.line
     else:
@@ -211,17 +226,26 @@ class Executor:
     def run(self, plan: Plan) -> RunResult:
         result = RunResult(self.run_id, plan.direction)
         last = len(plan.steps) - 1
-        for position, step in enumerate(plan.steps):
-            if step.script.directives.transactional:
-                # Only the run's last commit waits for the WAL flush; it makes every earlier commit durable
-                # too (WAL is sequential). A crash mid-run can lose the last few migrations, each together
-                # with its records, so the history stays consistent and they are simply pending again.
-                durable = position == last and not plan.repeatables
-                result.migrations.append(self._transactional(step, durable))
-            else:
-                result.migrations.append(self._non_transactional(step))
-        if plan.repeatables:
-            result.repeatables = self._repeatables(plan.repeatables)
+        current = "the repeatables"
+        try:
+            for position, step in enumerate(plan.steps):
+                current = step.migration.name
+                # Every file starts from the session the runner connected with, whatever the one
+                # before it SET: batching N migrations must give what running them one by one gives.
+                reset_session(self.conn)
+                if step.script.directives.transactional:
+                    # Only the run's last commit waits for the WAL flush; it makes every earlier commit durable
+                    # too (WAL is sequential). A crash mid-run can lose the last few migrations, each together
+                    # with its records, so the history stays consistent and they are simply pending again.
+                    durable = position == last and not plan.repeatables
+                    result.migrations.append(self._transactional(step, durable))
+                else:
+                    result.migrations.append(self._non_transactional(step))
+            current = "the repeatables"
+            if plan.repeatables:
+                result.repeatables = self._repeatables(plan.repeatables)
+        except psycopg.OperationalError as exc:
+            raise _connection_lost(exc, result, current) from exc
         return result
 
     # -- limits --------------------------------------------------------------------------
@@ -277,11 +301,23 @@ class Executor:
             outcome, relations = self._with_lock_retries(migration.name, step, attempt)
         except ScriptError as exc:
             self._fail(step, exc, started_at, start)
+        except _BookkeepingFailed as exc:
+            self._bookkeeping_failed(step, exc, started_at, start)
         return self._finished(step, outcome, relations, start)
 
     def _record(self, step: Step, outcome: ScriptOutcome, started_at: datetime, duration_ms: int) -> list[str]:
         """Bookkeeping rows of a finished migration, in its transaction; returns the relations it touched."""
+        try:
+            return self._record_as_runner(step, outcome, started_at, duration_ms)
+        except psycopg.OperationalError:
+            raise  # the connection is gone: reported as such by run()
+        except psycopg.Error as exc:
+            raise _BookkeepingFailed(exc) from exc
+
+    def _record_as_runner(self, step: Step, outcome: ScriptOutcome, started_at: datetime,
+                          duration_ms: int) -> list[str]:
         migration = step.migration
+        history.as_runner(self.conn)  # the file may have SET ROLE or search_path: records are the runner's
         with self.conn.pipeline():
             self._record_rows(step, outcome, started_at, duration_ms)
             cursor = history.write_log(self.conn, history.LogEntry(
@@ -303,6 +339,9 @@ class Executor:
         else:
             history.unmark(self.conn, migration.version)
             history.clear_repeatables(self.conn)
+            if step.after_failure:
+                history.hold(self.conn, version=migration.version, name=migration.name, run_id=self.run_id,
+                             reason="rolled back with its down file after failing part-way")
 
     def _finished(self, step: Step, outcome: ScriptOutcome, relations: list[str], start: float,
                   skipped: int = 0) -> MigrationResult:
@@ -328,8 +367,12 @@ class Executor:
             error = statement_error(script.file.rel, statement.text, exc, [Statement(0, statement.text, 1)],
                                     offset_line=statement.line - 1)
         if error.sqlstate == LOCK_NOT_AVAILABLE:
+            failed = statement or _statement_of(script.file.text, exc.index)
+            blockers = self._blockers(failed.text if failed else "")
             hint = hint or (f"gave up after {self.settings.lock_retries} retries: another session holds a lock this "
-                            "migration needs; find it in pg_locks/pg_stat_activity, or run at a quieter time")
+                            "migration needs; " + ("; ".join(blockers) if blockers else
+                                                   "find it in pg_locks/pg_stat_activity") +
+                            "; run at a quieter time, or end that session (pg_terminate_backend)")
         self._log_failure(step, error, started_at, start)
         self.listener(Event(event="migration", status="failed", run_id=self.run_id, version=migration.version,
                             name=migration.name, direction=step.direction, duration_ms=_ms_since(start),
@@ -337,9 +380,29 @@ class Executor:
         raise MigrationFailed(f"{migration.name} ({step.direction}) failed", error, hint,
                               partially_applied=statement is not None) from exc.error
 
+    def _blockers(self, sql: str) -> list[str]:
+        """Who holds the locks a timed-out statement waited for (best effort: it may have let go since)."""
+        try:
+            return [f"blocked by {b.describe()}" for b in catalog.lock_blockers(self.conn, relations_named(sql))]
+        except psycopg.Error:
+            return []
+
+    def _bookkeeping_failed(self, step: Step, exc: _BookkeepingFailed, started_at: datetime,
+                            start: float) -> NoReturn:
+        diag = exc.error.diag
+        error = StatementError(
+            path=step.script.file.rel, line=1, sqlstate=diag.sqlstate,
+            message=f"the migration ran, but dbrun could not record it: {(diag.message_primary or str(exc)).strip()}",
+            detail="its transaction was rolled back: nothing of this migration was committed")
+        self._log_failure(step, error, started_at, start)
+        raise MigrationFailed(f"{step.migration.name} ({step.direction}) failed", error, hint=(
+            f"dbrun's bookkeeping schema `{history.SCHEMA}` must stay intact and writable by the runner's login "
+            "role: a migration must not drop, rename or revoke it")) from exc.error
+
     def _log_failure(self, step: Step, error: StatementError, started_at: datetime, start: float) -> None:
         try:
             with self.conn.transaction():
+                history.as_runner(self.conn)
                 history.write_log(self.conn, history.LogEntry(
                     run_id=self.run_id, operation="apply" if step.direction == "up" else "rollback",
                     status="failed", started_at=started_at, direction=step.direction,
@@ -362,10 +425,15 @@ class Executor:
         invalid_before = set(catalog.invalid_indexes(self.conn))
         if step.direction == "up":
             with self.conn.transaction():
+                history.as_runner(self.conn)
                 history.mark_partial(self.conn, version=migration.version, name=migration.name,
                                      migration_hash=migration.bookkeeping().hash, checksum=migration.checksum,
                                      run_id=self.run_id)
         outcome, skipped = ScriptOutcome(), 0
+        note = split_sql(script.file.text).note
+        if note:
+            self.listener(Event(event="note", status="warning", run_id=self.run_id, version=migration.version,
+                                name=migration.name, direction=step.direction, message=note))
         self._set_limits(script, local=False)
         try:
             for statement in statements:
@@ -374,13 +442,40 @@ class Executor:
                 if skipped == statement.index and done.get(statement.index) == statement.checksum:
                     skipped += 1
                     continue
-                self._statement(step, statement, outcome, started_at, start, invalid_before)
+                try:
+                    self._statement(step, statement, outcome, started_at, start, invalid_before)
+                except KeyboardInterrupt:
+                    raise self._interrupted(step, statement, invalid_before) from None
         finally:
-            self.conn.execute("RESET lock_timeout; RESET statement_timeout")
+            with suppress(psycopg.OperationalError):  # a lost connection is the error to report
+                self.conn.execute("RESET lock_timeout; RESET statement_timeout")
         self._refuse_invalid_indexes(step, invalid_before, started_at, start)
         with self.conn.transaction():
-            relations = self._record(step, outcome, started_at, _ms_since(start))
+            try:
+                relations = self._record(step, outcome, started_at, _ms_since(start))
+            except _BookkeepingFailed as exc:
+                self._bookkeeping_failed(step, exc, started_at, start)
         return self._finished(step, outcome, relations, start, skipped)
+
+    def _new_invalid_indexes(self, invalid_before: set[str]) -> list[str]:
+        with suppress(psycopg.Error):
+            return sorted(set(catalog.invalid_indexes(self.conn)) - invalid_before)
+        return []
+
+    def _interrupted(self, step: Step, statement: Statement, invalid_before: set[str]) -> Interrupted:
+        """Ctrl-C inside a non-transactional file: what is committed, and how to go on from here."""
+        version = step.migration.version
+        done = (f"statements 1..{statement.index} are committed and recorded"
+                if statement.index else "no statement of it was committed")
+        message = (f"interrupted during non-transactional {step.migration.name} at statement {statement.index + 1} "
+                   f"(line {statement.line}): {done}; the migration is now partial")
+        hint = (f"run `dbrun up` to resume at statement {statement.index + 1}, or finish or undo it by hand and run "
+                f"`dbrun repair {version}` (`--forget` if undone); `dbrun down` rolls it back with its down file")
+        invalid = self._new_invalid_indexes(invalid_before)
+        if invalid:
+            hint += (f". The interrupted statement left INVALID index(es) {', '.join(invalid)}: drop them "
+                     "(DROP INDEX CONCURRENTLY IF EXISTS ...) first")
+        return Interrupted(message, hint)
 
     def _progress(self, version: str) -> dict[int, str]:
         return history.read_state(self.conn).progress.get(version, {})
@@ -390,7 +485,7 @@ class Executor:
         try:
             partial = self._with_lock_retries(step.migration.name, step, lambda: run_script(self.conn, statement.text))
         except ScriptError as exc:
-            new_invalid = sorted(set(catalog.invalid_indexes(self.conn)) - invalid_before)
+            new_invalid = self._new_invalid_indexes(invalid_before)
             hint = (f"statements 1..{statement.index} are done and recorded. Fix the file and run `dbrun up` again "
                     f"to resume at statement {statement.index + 1}, or finish by hand and run "
                     f"`dbrun repair {step.migration.version}`.")
@@ -401,6 +496,7 @@ class Executor:
         outcome.results.extend(partial.results)
         if step.direction == "up":
             with self.conn.transaction():
+                history.as_runner(self.conn)
                 history.record_progress(self.conn, step.migration.version, statement.index, statement.checksum)
 
     def _refuse_invalid_indexes(self, step: Step, invalid_before: set[str], started_at: datetime,
@@ -413,6 +509,7 @@ class Executor:
             return
         with self.conn.transaction():
             # The statements "succeeded" by skipping the INVALID index: none of them can count as done.
+            history.as_runner(self.conn)
             self.conn.execute(f"DELETE FROM {history.SCHEMA}.progress WHERE version = %s", (step.migration.version,))
         error = StatementError(step.script.file.rel, 1, None,
                                f"INVALID index(es) after the migration: {', '.join(suspicious)}",
@@ -430,8 +527,9 @@ class Executor:
         def attempt() -> None:
             results.clear()
             with self.conn.transaction():
-                self._set_limits(None, local=True)
                 for repeatable in repeatables:
+                    reset_session(self.conn)  # each file from a clean session, inside the one transaction
+                    self._set_limits(None, local=True)
                     results.append(self._repeatable(repeatable, started_at))
 
         try:
@@ -453,6 +551,7 @@ class Executor:
                 raise
             error = statement_error(repeatable.file.rel, repeatable.file.text, exc)
             raise _RepeatableFailed(MigrationFailed(f"repeatable {repeatable.key} failed", error)) from exc
+        history.as_runner(self.conn)
         history.record_repeatable(self.conn, repeatable.key, repeatable.file.checksum, self.run_id)
         history.write_log(self.conn, history.LogEntry(
             run_id=self.run_id, operation="repeatable", status="ok", started_at=started_at, name=repeatable.key,
@@ -490,6 +589,12 @@ def seed_files(root: Path) -> list[Path]:
     return files
 
 
+def is_development(conn: Conn) -> bool:
+    """`dbrun.environment` is 'development' for this database (the embedded cluster sets it)."""
+    environment = conn.execute("SELECT current_setting('dbrun.environment', true)").fetchone()
+    return environment is not None and environment[0] == DEVELOPMENT
+
+
 def require_development(conn: Conn, force: bool) -> None:
     """Refuse a database not marked as development, unless forced.
 
@@ -511,6 +616,7 @@ def apply_seeds(conn: Conn, root: Path, files: list[Path]) -> SeedResult:
     statements = rows = 0
     with conn.transaction():
         for path in files:
+            reset_session(conn)  # each seed file from a clean session, as migrations are
             text = path.read_text(encoding="utf-8")
             try:
                 outcome = run_script(conn, text)
@@ -520,3 +626,26 @@ def apply_seeds(conn: Conn, root: Path, files: list[Path]) -> SeedResult:
             statements += outcome.statements
             rows += outcome.rows
     return SeedResult([str(p.relative_to(root)) for p in files], statements, rows)
+
+
+def _statement_of(text: str, index: int) -> Statement | None:
+    statements = split_statements(text)
+    return statements[min(index, len(statements) - 1)] if statements else None
+
+
+class _BookkeepingFailed(Exception):
+    """Writing a migration's records failed (the migration dropped or broke the `dbrun` schema, say)."""
+
+    def __init__(self, error: psycopg.Error) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _connection_lost(exc: psycopg.OperationalError, result: RunResult, current: str) -> ConnectionLost:
+    done = [m.name for m in result.migrations]
+    applied = f"{len(done)} migration(s) of this run were committed ({', '.join(done)})" if done else \
+        "no migration of this run was committed"
+    message = (f"the connection to the database was lost during {current}: {str(exc).strip()}; {applied}")
+    return ConnectionLost(message, hint="a transactional migration in progress was rolled back by the server; "
+                                        "see `dbrun status`, then run the command again (a partial "
+                                        "non-transactional migration resumes)")

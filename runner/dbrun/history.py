@@ -12,7 +12,7 @@ import getpass
 import socket
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -24,7 +24,7 @@ from dbrun import __version__, catalog
 from dbrun.errors import LockNotAcquired
 
 SCHEMA = catalog.BOOKKEEPING_SCHEMA
-BOOKKEEPING_VERSION = 1
+BOOKKEEPING_VERSION = 2
 # pg_advisory_lock(int4, int4): a fixed class ('dbrn' in ASCII) and object for "migrating this database".
 LOCK_CLASS = 0x6462726E
 LOCK_OBJECT = 1
@@ -112,7 +112,26 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.repeatables (
 );
 COMMENT ON TABLE {SCHEMA}.repeatables IS 'Rendered checksum of each repeatable (policies/, views/) last applied.';
 
-INSERT INTO {SCHEMA}.bookkeeping_version (version) VALUES ({BOOKKEEPING_VERSION}) ON CONFLICT DO NOTHING;
+INSERT INTO {SCHEMA}.bookkeeping_version (version) VALUES (1) ON CONFLICT DO NOTHING;
+"""
+
+# Layout 2: a migration rolled back after it failed part-way is held (not re-applied by `up`) until
+# `dbrun repair VERSION --retry`; the log records holding and releasing. Run on layout 1 to upgrade.
+_DDL_V2 = f"""
+CREATE TABLE IF NOT EXISTS {SCHEMA}.held (
+    version text NOT NULL,
+    name text NOT NULL,
+    reason text NOT NULL,
+    held_at timestamptz NOT NULL DEFAULT now(),
+    run_id uuid NOT NULL,
+    CONSTRAINT pk_held PRIMARY KEY (version)
+);
+COMMENT ON TABLE {SCHEMA}.held IS
+    'Migrations rolled back after failing part-way: `up` skips them until `dbrun repair VERSION --retry`.';
+ALTER TABLE {SCHEMA}.log DROP CONSTRAINT IF EXISTS ck_log_status;
+ALTER TABLE {SCHEMA}.log ADD CONSTRAINT ck_log_status
+    CHECK (status IN ('ok', 'failed', 'marked', 'forgotten', 'held', 'released'));
+INSERT INTO {SCHEMA}.bookkeeping_version (version) VALUES (2) ON CONFLICT DO NOTHING;
 """
 
 
@@ -125,6 +144,20 @@ class MigrationState(StrEnum):
     PARTIAL = "partial"
     CHANGED = "changed"  # applied, but the file's checksum differs from the recorded one
     MISSING = "missing"  # applied, but its file is gone
+    FAILED = "failed"  # not applied; its last attempt failed (and was rolled back): fix the file, run `up`
+    HELD = "held"  # rolled back after failing part-way: `up` skips it until `dbrun repair VERSION --retry`
+
+
+@dataclass(frozen=True)
+class FailureRecord:
+    """The last attempt at a migration, when it failed: what the log says."""
+
+    version: str
+    name: str
+    direction: str | None
+    sqlstate: str | None
+    error: str | None
+    at: datetime
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -147,10 +180,25 @@ class HistoryState:
     repeatables: dict[str, str] = field(default_factory=dict)
     progress: dict[str, dict[int, str]] = field(default_factory=dict)
     last_failure: dict[str, Any] | None = None
+    failures: dict[str, FailureRecord] = field(default_factory=dict)  # version -> its last attempt, failed
+    held: dict[str, str] = field(default_factory=dict)  # version -> why `up` skips it
+    last_change_at: datetime | None = None  # the newest successful apply or rollback
 
     def newest_applied(self) -> str | None:
         done = [v for v, m in self.applied.items() if m.status is MigrationState.APPLIED]
         return max(done, default=None)
+
+
+# Run first in every transaction that writes bookkeeping: whatever role, session authorization or
+# search_path a migration file switched to, its records are written as the runner's login role with
+# only pg_catalog on the path. LOCAL, so a non-transactional file's own session state carries on to
+# its next statement once the record is committed.
+AS_RUNNER_SQL = "SET LOCAL SESSION AUTHORIZATION DEFAULT; SET LOCAL ROLE NONE; SET LOCAL search_path = pg_catalog"
+
+
+def as_runner(conn: Conn) -> None:
+    """Make the rest of the current transaction run as the runner's login role (see AS_RUNNER_SQL)."""
+    conn.execute(AS_RUNNER_SQL)
 
 
 def bookkeeping_exists(conn: Conn) -> bool:
@@ -158,12 +206,20 @@ def bookkeeping_exists(conn: Conn) -> bool:
     return bool(row and row[0])
 
 
+def _table_exists(conn: Conn, name: str) -> bool:
+    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{SCHEMA}.{name}",)).fetchone()
+    return bool(row and row[0])
+
+
 def ensure_bookkeeping(conn: Conn) -> None:
-    """Create the bookkeeping tables (call under the advisory lock: concurrent DDL races)."""
-    if bookkeeping_exists(conn):
+    """Create or upgrade the bookkeeping tables (call under the advisory lock: concurrent DDL races)."""
+    if bookkeeping_exists(conn) and _table_exists(conn, "held"):
         return
     with conn.transaction():
-        conn.execute(_DDL)
+        as_runner(conn)
+        if not bookkeeping_exists(conn):
+            conn.execute(_DDL)
+        conn.execute(_DDL_V2)
 
 
 def read_state(conn: Conn) -> HistoryState:
@@ -184,6 +240,7 @@ def read_state(conn: Conn) -> HistoryState:
         f"SELECT version, statement_index, statement_checksum FROM {SCHEMA}.progress"
     ):
         state.progress.setdefault(version, {})[index] = checksum
+    _read_outcomes(conn, state)
     cur = conn.cursor(row_factory=psycopg.rows.dict_row)
     state.last_failure = cur.execute(
         f"SELECT version, name, direction, sqlstate, error, created_at FROM {SCHEMA}.log "
@@ -193,8 +250,37 @@ def read_state(conn: Conn) -> HistoryState:
     return state
 
 
+def _read_outcomes(conn: Conn, state: HistoryState) -> None:
+    """Failed last attempts, held migrations and the time of the newest change, from the log."""
+    for version, name, status, direction, sqlstate, error, at in conn.execute(
+        f"""SELECT DISTINCT ON (version) version, name, status, direction, sqlstate, error, created_at
+            FROM {SCHEMA}.log WHERE version IS NOT NULL AND operation IN ('apply', 'rollback', 'repair')
+            ORDER BY version, id DESC"""
+    ):
+        if status == "failed":
+            state.failures[version] = FailureRecord(version, name or version, direction, sqlstate, error, at)
+    if _table_exists(conn, "held"):
+        state.held = dict(conn.execute(f"SELECT version, reason FROM {SCHEMA}.held").fetchall())
+    row = conn.execute(f"SELECT max(created_at) FROM {SCHEMA}.log WHERE operation IN ('apply', 'rollback') "
+                       "AND status = 'ok'").fetchone()
+    state.last_change_at = row[0] if row else None
+
+
 # ---------------------------------------------------------------------------------------------
 # records
+
+
+def hold(conn: Conn, *, version: str, name: str, reason: str, run_id: str) -> None:
+    """Keep `up` from re-applying a migration rolled back after failing part-way."""
+    conn.execute(
+        f"""INSERT INTO {SCHEMA}.held (version, name, reason, run_id) VALUES (%s, %s, %s, %s)
+            ON CONFLICT (version) DO UPDATE SET reason = excluded.reason, held_at = now(), run_id = excluded.run_id""",
+        (version, name, reason, run_id))
+
+
+def release(conn: Conn, version: str) -> bool:
+    """Let `up` apply a held migration again; False if it was not held."""
+    return conn.execute(f"DELETE FROM {SCHEMA}.held WHERE version = %s", (version,)).rowcount > 0
 
 
 @dataclass
@@ -324,7 +410,12 @@ def advisory_lock(conn: Conn, wait_s: float, poll_s: float = 0.2) -> Iterator[No
             break
         if time.monotonic() >= deadline:
             holder = lock_holder(conn)
-            who = holder.describe() if holder else "a session that has since ended"
+            if holder is None:
+                # The holder let go (or disconnected) between our last try and now: one more try.
+                row = conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (LOCK_CLASS, LOCK_OBJECT)).fetchone()
+                if row and row[0]:
+                    break
+            who = holder.describe() if holder else "a session that took it again just now"
             raise LockNotAcquired(
                 f"another dbrun holds the migration lock on this database: {who}; waited {wait_s:g}s",
                 hint="wait for it to finish (see `dbrun status`), or raise --lock-wait",
@@ -333,5 +424,8 @@ def advisory_lock(conn: Conn, wait_s: float, poll_s: float = 0.2) -> Iterator[No
     try:
         yield
     finally:
-        if not conn.closed:
-            conn.execute("SELECT pg_advisory_unlock(%s, %s)", (LOCK_CLASS, LOCK_OBJECT))
+        # A lost connection already freed the lock on the server; the error that got us here is the
+        # one to report, not a second one from this unlock.
+        with suppress(psycopg.Error):
+            if not conn.closed:
+                conn.execute("SELECT pg_advisory_unlock(%s, %s)", (LOCK_CLASS, LOCK_OBJECT))

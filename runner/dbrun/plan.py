@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from dbrun.errors import Problem, ProblemsFound
+from dbrun.errors import Problem, ProblemsFound, UsageProblems
 from dbrun.history import HistoryState, MigrationState
 from dbrun.source import UP_DIR, Repeatable, Repository, Script, VersionedMigration
 
@@ -23,6 +23,8 @@ class Step:
     migration: VersionedMigration
     direction: Direction
     resume: bool = False  # a non-transactional migration that stopped part-way in an earlier run
+    # down only: rolling back a migration that had failed part-way; once rolled back it is held
+    after_failure: bool = False
 
     @property
     def script(self) -> Script:
@@ -56,6 +58,7 @@ class MigrationStatus:
     state: MigrationState
     applied_at: datetime | None = None
     duration_ms: int | None = None
+    error: str | None = None  # FAILED, PARTIAL: the last attempt's error; HELD: why it is held
 
 
 def migration_states(repository: Repository, state: HistoryState) -> list[MigrationStatus]:
@@ -64,14 +67,20 @@ def migration_states(repository: Repository, state: HistoryState) -> list[Migrat
     for migration in repository.migrations:
         path = str(migration.up.file.rel)
         applied = state.applied.get(migration.version)
+        failure = state.failures.get(migration.version)
+        error = f"{failure.sqlstate or '-'}: {failure.error}" if failure else None
         if applied is None:
-            rows.append(MigrationStatus(version=migration.version, name=migration.name,
-                                        state=MigrationState.PENDING, path=path))
+            label = (MigrationState.HELD if migration.version in state.held else
+                     MigrationState.FAILED if failure and failure.direction == "up" else MigrationState.PENDING)
+            reason = state.held.get(migration.version) if label is MigrationState.HELD else error
+            rows.append(MigrationStatus(version=migration.version, name=migration.name, state=label, path=path,
+                                        error=reason if label is not MigrationState.PENDING else None))
             continue
         label = applied.status if applied.status is MigrationState.PARTIAL else (
             MigrationState.CHANGED if applied.checksum != migration.checksum else MigrationState.APPLIED)
         rows.append(MigrationStatus(version=migration.version, name=migration.name, state=label,
-                                    applied_at=applied.applied_at, duration_ms=applied.duration_ms, path=path))
+                                    applied_at=applied.applied_at, duration_ms=applied.duration_ms, path=path,
+                                    error=error if label is MigrationState.PARTIAL else None))
     on_disk = repository.by_version()
     for version, applied in state.applied.items():
         if version not in on_disk:
@@ -102,18 +111,19 @@ def integrity_problems(repository: Repository, state: HistoryState, direction: D
                 hint="restore the file from version control; if it was undone by hand, "
                      f"`dbrun repair {version} --forget` removes its record"))
             continue
+        if applied.name != migration.name:
+            problems.append(Problem(
+                "HIST-RENAMED", f"applied migration {applied.name} was renamed to {migration.name}",
+                migration.up.file.rel,
+                hint=f"applied migrations are immutable, names included: rename both files back to {applied.name}.sql "
+                     "and put the change in a new migration"))
+            continue
         if applied.status is MigrationState.APPLIED and applied.checksum != migration.checksum:
             problems.append(Problem(
                 "HIST-EDITED",
                 f"applied migration was edited since it was applied (sha256 {applied.checksum[:12]}… recorded, "
                 f"{migration.checksum[:12]}… on disk)", migration.up.file.rel,
                 hint="applied migrations are immutable: restore the file (git checkout) and add a new migration"))
-        if applied.status is MigrationState.PARTIAL and direction == "down":
-            problems.append(Problem(
-                "HIST-PARTIAL", f"non-transactional migration {applied.name} stopped part-way",
-                migration.up.file.rel,
-                hint="finish it with `dbrun up` (it resumes), or resolve it by hand and run "
-                     f"`dbrun repair {version}`"))
     newest = state.newest_applied()
     if newest is not None:
         for migration in repository.migrations:
@@ -139,9 +149,14 @@ def changed_repeatables(repository: Repository, state: HistoryState) -> list[Rep
 def plan_up(repository: Repository, state: HistoryState, to: str | None = None) -> Plan:
     _refuse(integrity_problems(repository, state, "up"))
     if to is not None and repository.find(to) is None:
-        raise ProblemsFound("unknown target", [Problem("PLAN-TARGET", f"no migration {to!r} in {UP_DIR}",
+        raise UsageProblems("unknown target", [Problem("PLAN-TARGET", f"no migration {to!r} in {UP_DIR}",
                                                        hint="give a version (YYYYMMDDHHMM) from `dbrun status`")])
     target = repository.find(to).version if to else None  # type: ignore[union-attr]
+    _refuse([Problem("HIST-HELD", f"{m.name} was rolled back after failing part-way ({state.held[m.version]}); "
+                     "it is not re-applied automatically", m.up.file.rel,
+                     hint=f"when the file is fixed: `dbrun repair {m.version} --retry`, then `dbrun up`")
+             for m in repository.migrations
+             if m.version in state.held and m.version not in state.applied and (target is None or m.version <= target)])
     plan = Plan("up")
     for migration in repository.migrations:
         if target is not None and migration.version > target:
@@ -165,23 +180,42 @@ def plan_down(repository: Repository, state: HistoryState, *, to: str | None = N
               everything: bool = False) -> Plan:
     chosen = [x for x in (to is not None, steps is not None, everything) if x]
     if len(chosen) != 1:
-        raise ProblemsFound("down needs exactly one of --to, --steps, --all", [Problem(
+        raise UsageProblems("down needs exactly one of --to, --steps, --all", [Problem(
             "PLAN-DOWN", "say how far to roll back", hint="`dbrun down --steps 1`, `--to VERSION` or `--all`")])
     _refuse(integrity_problems(repository, state, "down"))
-    applied = sorted((v for v, m in state.applied.items() if m.status is MigrationState.APPLIED), reverse=True)
+    # A partial (failed part-way) migration is rolled back with its down file too, which must then be
+    # re-runnable (IF EXISTS): it undoes what was committed; afterwards the migration is held.
+    applied = sorted(state.applied, reverse=True)
     if to is not None:
         found = repository.find(to)
         if found is None or found.version not in state.applied:
-            raise ProblemsFound("unknown target", [Problem(
+            raise UsageProblems("unknown target", [Problem(
                 "PLAN-TARGET", f"{to!r} is not an applied migration", hint="see `dbrun status` for applied versions")])
         versions = [v for v in applied if v > found.version]
     elif steps is not None:
         if steps < 1:
-            raise ProblemsFound("bad --steps", [Problem("PLAN-DOWN", "--steps must be at least 1")])
+            raise UsageProblems("bad --steps", [Problem("PLAN-DOWN", f"--steps must be at least 1 (got {steps})",
+                                                        hint="`dbrun down --steps 1` rolls back the newest")])
         versions = applied[:steps]
     else:
         versions = applied
     on_disk = repository.by_version()
-    plan = Plan("down", steps=[Step(on_disk[v], "down") for v in versions])
+    plan = Plan("down", steps=[Step(on_disk[v], "down", after_failure=state.applied[v].status is MigrationState.PARTIAL)
+                               for v in versions])
     plan.clear_repeatables = bool(plan.steps)
+    for step in plan.steps:
+        if step.after_failure:
+            plan.notes.append(f"{step.migration.name} failed part-way; once rolled back it is held: `dbrun up` skips "
+                              f"it until `dbrun repair {step.migration.version} --retry`")
     return plan
+
+
+def refuse_broken_files(plan: Plan, repository: Repository) -> None:
+    """A lenient load's problems block a rollback only when they concern a file it would run; the
+    others become notes (a teammate's unfinished pending file must not block an emergency rollback)."""
+    files = {path for step in plan.steps for path in (step.migration.up.file.rel, step.script.file.rel)}
+    blocking = [p for p in repository.problems if p.path in files]
+    if blocking:
+        raise ProblemsFound(f"{len(blocking)} problem(s) in the files this rollback needs; nothing was run", blocking)
+    plan.notes.extend(f"warning: {p.location() or 'repository'}: {p.message} ({p.code}; blocks `up` only)"
+                      for p in repository.problems)

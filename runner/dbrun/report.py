@@ -184,7 +184,7 @@ def check_dict(result: CheckResult) -> dict[str, Any]:
 # -- status and health ------------------------------------------------------------------------
 
 _STATE_STYLE = {"applied": "green", "pending": "yellow", "partial": "bold red", "changed": "bold red",
-                "missing": "bold red"}
+                "missing": "bold red", "failed": "bold red", "held": "bold red"}
 
 
 # Applied migrations older than the newest this many are folded into one row unless asked for.
@@ -216,8 +216,13 @@ def status_renderable(report: StatusReport, show_all: bool = False) -> Renderabl
         table.add_row("-", path, Text(state, style=_STATE_STYLE.get(state, "")), "", "")
     parts: list[RenderableType] = [table, Text(_summary(report) + ("; `dbrun status --all` lists every migration"
                                                                    if folded else ""))]
+    parts.extend(Text(f"{m.name} {m.state}: {m.error}" + (f" — `dbrun repair {m.version} --retry` releases it"
+                                                          if m.state == MigrationState.HELD else ""), style="red")
+                 for m in report.migrations if m.error)
     if report.problems:
         parts.append(problems_table(report.problems))
+    if report.warnings:
+        parts.append(warnings_renderable(report.warnings))
     if report.lock_holder:
         parts.append(Text(f"a run is in progress: {report.lock_holder}", style="yellow"))
     if report.last_failure:
@@ -241,7 +246,9 @@ def status_dict(report: StatusReport) -> dict[str, Any]:
         "migrations": report.migrations,
         "repeatables": report.repeatables,
         "problems": [problem_dict(p) for p in report.problems],
+        "warnings": [problem_dict(p) for p in report.warnings],
         "last_failure": report.last_failure,
+        "last_migration_at": report.last_migration_at,
         "lock_holder": report.lock_holder,
     })
 
@@ -252,7 +259,9 @@ def health_dict(report: StatusReport) -> dict[str, Any]:
         "schema_version": report.schema_version,
         "last_migration_at": report.last_migration_at,
         "pending": report.count(MigrationState.PENDING),
-        "failed": report.count(MigrationState.PARTIAL),
+        "failed": report.failed,
+        "failures": [{"version": m.version, "name": m.name, "state": m.state, "error": m.error}
+                     for m in report.migrations if m.error],
         "changed": report.count(MigrationState.CHANGED),
         "missing": report.count(MigrationState.MISSING),
         "repeatables_pending": sum(1 for v in report.repeatables.values() if v is not MigrationState.APPLIED),
@@ -267,8 +276,14 @@ def health_renderable(report: StatusReport) -> RenderableType:
                          f"{data['last_migration_at'] or 'never'}, {data['pending']} pending, {data['failed']} failed")
 
 
+def warnings_renderable(warnings: list[Problem]) -> RenderableType:
+    return Group(Text(f"warning: {len(warnings)} problem(s) in the working tree; they block `dbrun up` only",
+                      style="yellow"), problems_table(warnings))
+
+
 def repair_renderable(outcome: RepairOutcome) -> Text:
-    what = "marked as applied" if outcome.action == "marked" else "record removed (it is pending again)"
+    what = {"marked": "marked as applied", "forgotten": "record removed (it is pending again)",
+            "released": "released: the next `dbrun up` applies it again"}.get(outcome.action, outcome.action)
     return Text(f"{outcome.name}: {what}", style="green")
 
 

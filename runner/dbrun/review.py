@@ -33,67 +33,28 @@ import psycopg
 from dbrun import catalog, history
 from dbrun.checks import run_checks
 from dbrun.config import Settings
-from dbrun.connection import connect, redact, resolve_target
+from dbrun.connection import connect, redact, reset_session, resolve_target
 from dbrun.execute import LOCK_NOT_AVAILABLE, ScriptError, ScriptOutcome, statement_error
 from dbrun.history import AppliedMigration, HistoryState, MigrationState
 from dbrun.locks import Estimate, conflicts, estimate, mode_sql, split_name, strength
-from dbrun.plan import Plan, Step, plan_down, plan_up
+from dbrun.plan import Plan, Step, plan_down, plan_up, refuse_broken_files
 from dbrun.review_model import DryRun, LockSource, LockUse, MigrationReport, StatementReport, Status
-from dbrun.source import Repository, Script, SqlFile, Statement, load_repository, split_statements
+from dbrun.source import (
+    Repository,
+    Script,
+    SqlFile,
+    Statement,
+    adds_enum_value,
+    load_repository,
+    split_sql,
+    split_statements,
+)
 
 Conn = psycopg.Connection[Any]
 
 # A dry-run gives up on a lock after this long (or the configured lock_timeout, if shorter): it
 # must never make production sessions queue behind it for long.
 DRY_RUN_LOCK_TIMEOUT_MS = 1_000
-
-# =============================================================================================
-# Statement splitting for the dry-run
-
-# Everything in which a `;` does not end a statement, and the `;` itself. Alternatives are tried
-# left to right at each position, so a quote or comment opener wins over a bare `;`.
-_TOKENS = re.compile(
-    r"[eE]'(?:[^'\\]|\\.|'')*'"  # E'...' strings, with backslash escapes
-    r"|'(?:[^']|'')*'"
-    r'|"(?:[^"]|"")*"'
-    r"|--[^\n]*"
-    r"|/\*.*?\*/"
-    r"|\$(?P<tag>[A-Za-z_][A-Za-z0-9_]*|)\$.*?\$(?P=tag)\$"
-    r"|;",
-    re.S)
-_TRAILING_COMMENT = re.compile(r"[ \t]*--[^\n]*")
-_NEEDS_FULL_PARSER = re.compile(r"\bbegin\s+atomic\b|/\*(?:(?!\*/).)*/\*", re.I | re.S)
-
-
-def statements_of(text: str) -> list[Statement]:
-    """`source.split_statements`, fast: the dry-run splits every file, and sqlparse's lexer costs
-    more than running the SQL. Falls back to sqlparse for what a regex cannot follow (BEGIN ATOMIC
-    bodies, nested block comments)."""
-    if _NEEDS_FULL_PARSER.search(text):
-        return split_statements(text)
-    statements: list[Statement] = []
-    start = 0
-    for match in _TOKENS.finditer(text):
-        if match.group() == ";":
-            # A comment on the rest of the line belongs to the statement it follows (as in sqlparse).
-            trailing = _TRAILING_COMMENT.match(text, match.end())
-            end = trailing.end() if trailing else match.end()
-            _add_statement(statements, text, start, end)
-            start = end
-    _add_statement(statements, text, start, len(text))
-    return statements
-
-
-def _add_statement(statements: list[Statement], text: str, start: int, end: int) -> None:
-    lines = text[start:end].splitlines()
-    for offset, line in enumerate(lines):
-        stripped = line.strip()
-        if stripped and not stripped.startswith("--") and stripped != ";":
-            code = "\n".join(lines[offset:]).strip()
-            first_line = text.count("\n", 0, start) + 1 + offset
-            statements.append(Statement(len(statements), code, first_line))
-            return
-
 
 # =============================================================================================
 # Entry points
@@ -113,13 +74,15 @@ def dry_run_up(settings: Settings, to: str | None = None, *, offline: bool = Fal
 def dry_run_down(settings: Settings, *, to: str | None = None, steps: int | None = None,
                  everything: bool = False, offline: bool = False) -> DryRun:
     """What `dbrun down ...` would do; offline, every migration on disk counts as applied."""
-    repository = load_repository(settings.root, settings.template_vars)
+    repository = load_repository(settings.root, settings.template_vars, strict=False)
     if offline:
         plan = plan_down(repository, _all_applied(repository), to=to, steps=steps, everything=everything)
+        refuse_broken_files(plan, repository)
         return _offline(repository, plan)
     with _connection(settings) as (conn, database):
         state = history.read_state(conn)
         plan = plan_down(repository, state, to=to, steps=steps, everything=everything)
+        refuse_broken_files(plan, repository)  # as the real `down`: other files' problems are notes
         # The real `down` runs no post-checks; neither does its dry-run.
         return _Reviewer(conn, settings, repository, database, state.exists).run(plan, post_checks=False)
 
@@ -233,11 +196,11 @@ def _offline(repository: Repository, plan: Plan) -> DryRun:
         script: Script = step.script
         report = _script_report("versioned", step.migration.name, step.migration.version, step.direction,
                                 script.file, script.directives.transactional, "estimated")
-        report.statements = [_static_statement(resolver, s) for s in statements_of(script.file.text)]
+        report.statements = [_static_statement(resolver, s) for s in split_statements(script.file.text)]
         review.migrations.append(report)
     for repeatable in plan.repeatables:
         report = _script_report("repeatable", repeatable.key, None, "up", repeatable.file, True, "estimated")
-        report.statements = [_static_statement(resolver, s) for s in statements_of(repeatable.file.text)]
+        report.statements = [_static_statement(resolver, s) for s in split_statements(repeatable.file.text)]
         review.migrations.append(report)
     assumed = "nothing is applied yet" if plan.direction == "up" else "every migration is applied"
     review.notes.append(f"offline: no database was used; the plan assumes {assumed}, and locks come from "
@@ -248,6 +211,19 @@ def _offline(repository: Repository, plan: Plan) -> DryRun:
 
 # =============================================================================================
 # With a database: run it, observe it, roll it back
+
+
+UNSAFE_NEW_ENUM_VALUE_USAGE = "55P04"
+_ADDS_ENUM_VALUE = re.compile(r"\badd\s+value\b", re.IGNORECASE)
+
+
+class _Unsimulatable(Exception):
+    """What the real run will do cannot be shown inside one transaction (a new enum value used later)."""
+
+    def __init__(self, report: MigrationReport, reason: str) -> None:
+        super().__init__(reason)
+        self.report = report
+        self.reason = reason
 
 
 class _Stop(Exception):
@@ -267,6 +243,7 @@ class _Reviewer:
         self.held: set[tuple[int, str]] = set()  # (oid, mode) this transaction holds so far
         self.resolver = _Resolver({}, {}, [])
         self.failed_statement: Statement | None = None
+        self.enum_values_added: list[str] = []  # migrations of this dry-run that ran ALTER TYPE ... ADD VALUE
 
     def run(self, plan: Plan, post_checks: bool) -> DryRun:
         start = time.perf_counter()
@@ -277,13 +254,29 @@ class _Reviewer:
             # As the real `up`: pre-checks are read-only queries, each in its own transaction.
             review.pre_checks = run_checks(self.conn, self.repository.pre_checks)
         if not review.checks_failed:
+            sequences_before = catalog.sequence_positions(self.conn)
             with suppress(_Stop):
                 self._in_rolled_back_transaction(plan, post_checks)
+            self._sequences_moved(sequences_before)
             if review.failure is not None and review.failure.sqlstate == LOCK_NOT_AVAILABLE:
                 review.lock_waits = self._lock_waits()
         review.relation_rows = self._touched_rows()
         review.total_ms = (time.perf_counter() - start) * 1000
         return review
+
+    def _sequences_moved(self, before: dict[str, int | None]) -> None:
+        """Sequences are not transactional: a nextval() in the rolled-back transaction stays. Say which
+        moved and by how much; they are not reset, since other sessions may have drawn values since."""
+        with suppress(psycopg.Error):
+            after = catalog.sequence_positions(self.conn)
+            moved = {name: (after[name] or 0) - (position or 0) for name, position in before.items()
+                     if name in after and after[name] != position}
+            self.review.sequences_advanced = moved
+            if moved:
+                listing = ", ".join(f"{name} by {delta}" for name, delta in sorted(moved.items()))
+                self.review.notes.append(
+                    f"sequences are not transactional: the rolled-back run advanced {listing} (other sessions' use "
+                    "meanwhile included); they were not reset, as other sessions may have used values since")
 
     def _touched_rows(self) -> dict[str, int | None]:
         touched = {u.relation for m in self.review.migrations for s in m.statements for u in s.locks}
@@ -299,6 +292,7 @@ class _Reviewer:
             self._observe_start()
             self._steps(plan)
             self._repeatables(plan)
+            self._clean_session()  # the snapshot and the checks as the runner, whatever the last file SET
             self.review.changes = catalog.diff_snapshots(before, catalog.catalog_snapshot(self.conn))
             if post_checks and self.review.stopped_at is None:
                 # Each check runs in a savepoint (run_check's own transaction block) inside ours.
@@ -314,6 +308,7 @@ class _Reviewer:
         or advisory lock is ever written by the dry-run.
         """
         history.ensure_bookkeeping(self.conn)  # a savepoint inside our transaction: never committed
+        self._clean_session()  # it wrote as the runner with only pg_catalog on the path (SET LOCAL)
         self.review.notes.append("the bookkeeping schema `dbrun` does not exist yet: the dry-run created it "
                                  "inside its rolled-back transaction, as the real `up` creates it first")
 
@@ -340,7 +335,11 @@ class _Reviewer:
         for position, step in enumerate(plan.steps):
             script: Script = step.script
             if script.directives.transactional:
-                self._transactional(step, script)
+                try:
+                    self._transactional(step, script)
+                except _Unsimulatable as stop:
+                    self._cannot_simulate(stop, plan.steps[position + 1:], plan)
+                    raise _Stop from None
                 continue
             report = self._not_executed(step, script)
             reason = _dependents(report, plan.steps[position + 1:])
@@ -354,8 +353,21 @@ class _Reviewer:
         report = _script_report("versioned", step.migration.name, step.migration.version, step.direction,
                                 script.file, True, "executed")
         self.review.migrations.append(report)
+        self._clean_session()
         self._set_statement_timeout(script)
-        self._execute(report, script.file, statements_of(script.file.text))
+        self._execute(report, script.file, self._split(script.file))
+
+    def _clean_session(self) -> None:
+        """As the real run: each file starts from the connection's own session (role, search_path,
+        settings), then the dry-run's limits; inside the one transaction, so it too is rolled back."""
+        reset_session(self.conn)
+        self._limits()
+
+    def _split(self, file: SqlFile) -> list[Statement]:
+        split = split_sql(file.text)
+        if split.note:
+            self.review.notes.append(f"{file.rel}: {split.note}")
+        return list(split.statements)
 
     def _set_statement_timeout(self, script: Script) -> None:
         timeout = script.directives.statement_timeout_ms
@@ -369,12 +381,13 @@ class _Reviewer:
             report = _script_report("repeatable", repeatable.key, None, "up", repeatable.file, True,
                                     "executed")
             self.review.migrations.append(report)
-            self._execute(report, repeatable.file, statements_of(repeatable.file.text))
+            self._clean_session()
+            self._execute(report, repeatable.file, self._split(repeatable.file))
 
     def _not_executed(self, step: Step, script: Script) -> MigrationReport:
         report = _script_report("versioned", step.migration.name, step.migration.version, step.direction,
                                 script.file, False, "not executed")
-        report.statements = [_static_statement(self.resolver, s) for s in statements_of(script.file.text)]
+        report.statements = [_static_statement(self.resolver, s) for s in split_statements(script.file.text)]
         self.review.migrations.append(report)
         return report
 
@@ -386,13 +399,32 @@ class _Reviewer:
             script: Script = step.script
             skipped = _script_report("versioned", step.migration.name, step.migration.version, step.direction,
                                      script.file, script.directives.transactional, "skipped")
-            skipped.statements = [_static_statement(self.resolver, s) for s in statements_of(script.file.text)]
+            skipped.statements = [_static_statement(self.resolver, s) for s in split_statements(script.file.text)]
             skipped.note = f"not simulated: the plan stopped at {report.name}"
             self.review.migrations.append(skipped)
         self.review.notes.append(
             f"the simulation stopped at non-transactional {report.name} ({reason}); the steps after it are "
             "shown with static lock estimates" + (", repeatables" if plan.repeatables else "") +
             " and post-checks were not run")
+
+    def _cannot_simulate(self, stop: _Unsimulatable, rest: list[Step], plan: Plan) -> None:
+        """One transaction cannot show what the real run (a commit per migration) will do: say so
+        plainly, show the rest with static estimates, and do not call it a failure."""
+        report = stop.report
+        report.status = "not simulated"
+        report.note = f"not simulated: {stop.reason}"
+        self.review.stopped_at = report.name
+        for step in rest:
+            script: Script = step.script
+            skipped = _script_report("versioned", step.migration.name, step.migration.version, step.direction,
+                                     script.file, script.directives.transactional, "skipped")
+            skipped.statements = [_static_statement(self.resolver, s) for s in split_statements(script.file.text)]
+            skipped.note = f"not simulated: the dry-run stopped at {report.name}"
+            self.review.migrations.append(skipped)
+        self.review.notes.append(
+            f"could not simulate {report.name} and what follows: {stop.reason}. The real run commits each "
+            "migration, so this is not a failure; the steps from here are shown with static lock estimates"
+            + (", repeatables" if plan.repeatables else "") + " and post-checks were not run")
 
     # -- statements ----------------------------------------------------------------------------
 
@@ -418,9 +450,17 @@ class _Reviewer:
             result.executed = False
             result.duration_ms = (time.perf_counter() - began) * 1000
             report.statements.append(result)
+            earlier = [name for name in self.enum_values_added if name != report.name]
+            if exc.error.sqlstate == UNSAFE_NEW_ENUM_VALUE_USAGE and earlier:
+                raise _Unsimulatable(report, (
+                    f"line {statement.line} uses an enum value added by {', '.join(dict.fromkeys(earlier))} "
+                    "(ALTER TYPE ... ADD VALUE); PostgreSQL forbids using a new enum value in the transaction that "
+                    "added it, and the dry-run runs every migration in one transaction")) from exc
             self._fail(report, file, statement, exc)
         result.duration_ms = (time.perf_counter() - began) * 1000
         self._observe(result, statement, lock_rows)
+        if _ADDS_ENUM_VALUE.search(statement.text) and adds_enum_value(statement.text):
+            self.enum_values_added.append(report.name)
         return result
 
     def _run_observed(self, text: str) -> tuple[str | None, int | None, list[tuple[Any, ...]]]:

@@ -65,7 +65,7 @@ class StatementReport:
     estimate_known: bool = True
 
 
-Status = Literal["executed", "failed", "not executed", "skipped", "estimated"]
+Status = Literal["executed", "failed", "not executed", "not simulated", "skipped", "estimated"]
 
 
 @dataclass(kw_only=True)
@@ -108,6 +108,8 @@ class DryRun:
     stopped_at: str | None = None  # the non-transactional migration the simulation stopped at
     bookkeeping_exists: bool = False
     relation_rows: dict[str, int | None] = field(default_factory=dict)  # row estimates of touched relations
+    # Sequences are not transactional: how far the rolled-back run moved each pre-existing one.
+    sequences_advanced: dict[str, int] = field(default_factory=dict)
     total_ms: float = 0.0
 
     @property

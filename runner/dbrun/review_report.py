@@ -31,6 +31,11 @@ def headline(review: DryRun) -> str:
         f", {repeatables} repeatable{'s' if repeatables != 1 else ''}" if repeatables else "")
     if review.offline:
         return f"dry-run {review.direction} (offline, estimated): {what}"
+    if review.sequences_advanced:
+        # Sequences are not transactional: never claim nothing changed when one moved.
+        moved = len(review.sequences_advanced)
+        return (f"dry-run {review.direction}: {what}, {review.total_ms:.0f} ms, rolled back — nothing was written "
+                f"except {moved} sequence advance{'s' if moved != 1 else ''} (see the notes)")
     return f"dry-run {review.direction}: {what}, {review.total_ms:.0f} ms, rolled back — nothing was written"
 
 
@@ -40,6 +45,9 @@ def outcome(review: DryRun) -> str:
         return f"would FAIL: {review.failed_migration} at {f.path}:{f.line} (SQLSTATE {f.sqlstate})"
     if review.checks_failed:
         return "would apply, but checks fail"
+    stopped = next((m for m in review.migrations if m.name == review.stopped_at), None)
+    if stopped is not None and stopped.status == "not simulated":
+        return f"simulated up to {review.stopped_at}, which one transaction cannot simulate (see the notes)"
     if review.stopped_at:
         return f"simulated up to {review.stopped_at} (non-transactional, not executed)"
     if not review.migrations:

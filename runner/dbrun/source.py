@@ -15,11 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import sqlparse
-import sqlparse.engine
-import sqlparse.tokens
-
-from dbrun.config import parse_duration_ms
+from dbrun.config import parse_timeout_ms
 from dbrun.errors import ConfigError, Problem, ProblemsFound
 
 if TYPE_CHECKING:
@@ -40,7 +36,6 @@ FUTURE_TOLERANCE = timedelta(days=1)
 _DBRUN_DIRECTIVE = re.compile(r"^\s*--\s*dbrun\s*:\s*(?P<body>.*)$", re.IGNORECASE)
 _YOYO_DIRECTIVE = re.compile(r"^\s*--\s*(transactional|depends)\s*:", re.IGNORECASE | re.MULTILINE)
 _KNOWN_DIRECTIVES = ("transactional", "depends", "lock_timeout", "statement_timeout")
-_TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "ROLLBACK", "START", "END", "ABORT", "SAVEPOINT", "RELEASE"}
 
 
 def sha256_hex(data: bytes) -> str:
@@ -70,6 +65,7 @@ class Statement:
     index: int
     text: str
     line: int
+    offset: int = 0  # 0-based character offset of `text` in the file
 
     @property
     def checksum(self) -> str:
@@ -171,6 +167,8 @@ class Repository:
     repeatables: list[Repeatable] = field(default_factory=list)
     pre_checks: list[Check] = field(default_factory=list)
     post_checks: list[Check] = field(default_factory=list)
+    # Loaded with strict=False only: what is wrong with the files (those files are left out).
+    problems: list[Problem] = field(default_factory=list)
 
     def by_version(self) -> dict[str, VersionedMigration]:
         return {m.version: m for m in self.migrations}
@@ -186,18 +184,12 @@ class Repository:
 # statements
 
 
-def _raw_statements(text: str) -> list[Any]:
-    # sqlparse's splitter without its (slow) grouping pass: we only need boundaries and tokens.
-    return list(sqlparse.engine.FilterStack().run(text))  # type: ignore[no-untyped-call]
+@dataclass(frozen=True)
+class SplitSql:
+    """A file's top-level statements, and why they may be approximate (None: PostgreSQL's own parser)."""
 
-
-def _code_tokens(statement: Any) -> list[Any]:
-    return [t for t in statement.flatten()
-            if not t.is_whitespace and t.ttype not in sqlparse.tokens.Comment.Single
-            and t.ttype not in sqlparse.tokens.Comment.Multiline and not (t.ttype in T_PUNCT and t.value == ";")]
-
-
-T_PUNCT = sqlparse.tokens.Punctuation
+    statements: tuple[Statement, ...]
+    note: str | None = None
 
 
 def split_statements(text: str) -> list[Statement]:
@@ -205,28 +197,102 @@ def split_statements(text: str) -> list[Statement]:
 
     Transactional files are never executed through this: they go to the server whole.
     """
+    return list(split_sql(text).statements)
+
+
+@functools.lru_cache(maxsize=512)
+def split_sql(text: str) -> SplitSql:
+    """Split with PostgreSQL's own parser (pglast wraps libpg_query), so `$$` bodies, BEGIN ATOMIC,
+    E'' strings and nested comments are exact. SQL the bundled parser cannot parse (a syntax error,
+    or syntax newer than its PostgreSQL version) falls back to its scanner, which still knows
+    strings and comments but splits at every top-level `;`, and says so."""
+    import pglast
+
+    try:
+        slices = pglast.split(text, with_parser=True, only_slices=True)
+        note = None
+    except pglast.parser.ParseError as exc:
+        location = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
+        where = f" at line {line_of_offset(text, location)}" if location is not None else ""
+        note = (f"PostgreSQL's parser (pglast {pglast.__version__}) cannot parse this file "
+                f"({exc.args[0]}{where}); its statements were split at top-level `;` by the scanner, which does "
+                "not understand BEGIN ATOMIC bodies")
+        try:
+            slices = _scanner_slices(text)
+        except pglast.parser.ParseError:
+            slices = (slice(0, len(text)),)
     statements: list[Statement] = []
-    line = 1
-    for parsed in _raw_statements(text):
-        raw = str(parsed)
-        leading = len(raw) - len(raw.lstrip())
-        start_line = line + raw[:leading].count("\n")
-        line += raw.count("\n")
-        if not _code_tokens(parsed):
+    for part in slices:
+        start, end = part.start or 0, part.stop if part.stop is not None else len(text)
+        body = text[start:end].strip()
+        if not body:
             continue
-        # Leading comment lines belong to the file, not the statement: its text starts at its SQL.
-        code_offset = _first_code_line_offset(raw.strip())
-        code = "\n".join(raw.strip().splitlines()[code_offset:])
-        statements.append(Statement(len(statements), code, start_line + code_offset))
-    return statements
+        start += len(text[start:end]) - len(text[start:end].lstrip())
+        end = start + len(body)
+        if text[end:end + 1] == ";":
+            end += 1  # the statement's own terminator belongs to it (and to its checksum)
+        statements.append(Statement(len(statements), text[start:end], line_of_offset(text, start), start))
+    return SplitSql(tuple(statements), note)
 
 
-def _first_code_line_offset(text: str) -> int:
-    for offset, raw in enumerate(text.splitlines()):
-        stripped = raw.strip()
-        if stripped and not stripped.startswith("--"):
-            return offset
-    return 0
+def adds_enum_value(sql: str) -> bool:
+    """The statement is `ALTER TYPE ... ADD VALUE` (per its parse tree)."""
+    import pglast
+    from pglast import ast
+
+    try:
+        return any(isinstance(raw.stmt, ast.AlterEnumStmt) and raw.stmt.newVal and not raw.stmt.oldVal
+                   for raw in pglast.parse_sql(sql))
+    except pglast.parser.ParseError:
+        return False
+
+
+def relations_named(sql: str) -> list[str]:
+    """The relations a statement names (`schema.table` or `table`, as written), from its parse tree."""
+    import pglast
+    from pglast.visitors import Visitor
+
+    names: list[str] = []
+
+    class _Relations(Visitor):
+        def visit_RangeVar(self, _ancestors: Any, node: Any) -> None:
+            names.append(".".join(part for part in (node.schemaname, node.relname) if part))
+
+    try:
+        _Relations()(pglast.parse_sql(sql))
+    except pglast.parser.ParseError:
+        return []
+    return list(dict.fromkeys(names))
+
+
+def _scanner_slices(text: str) -> tuple[slice, ...]:
+    """Statements as runs of tokens between top-level `;` (PostgreSQL's scanner: strings, quoted
+    identifiers, comments and dollar quotes are single tokens, so a `;` inside them never splits)."""
+    from pglast import parser
+
+    slices: list[slice] = []
+    start: int | None = None
+    end = 0
+    for token in parser.scan(text):
+        if token.name == "ASCII_59":
+            if start is not None:
+                slices.append(slice(start, token.start))
+            start = None
+        elif start is None:
+            start = token.start
+        end = token.end + 1
+    if start is not None:
+        slices.append(slice(start, end))
+    return tuple(slices)
+
+
+def statement_at(statements: Iterable[Statement], offset: int) -> Statement | None:
+    """The statement covering a 0-based character offset of the text they were split from."""
+    found = None
+    for statement in statements:
+        if statement.offset <= offset:
+            found = statement
+    return found
 
 
 _LINE_COMMENT = re.compile(r"--[^\n]*")
@@ -259,7 +325,12 @@ class _Collector:
 
 def _read_sql(root: Path, path: Path, problems: _Collector) -> SqlFile | None:
     rel = path.relative_to(root)
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.add("SRC-UNREADABLE", f"cannot read the file: {exc.strerror or exc}", rel,
+                     "check its permissions (dbrun must be able to read every file it runs)")
+        return None
     if data.startswith(b"\xef\xbb\xbf"):
         problems.add("SRC-BOM", "file starts with a UTF-8 byte order mark", rel,
                      "save it as UTF-8 without BOM (PostgreSQL would see the BOM as part of the SQL)")
@@ -333,11 +404,25 @@ def parse_directives(text: str, rel: Path, problems: _Collector | None = None) -
     `-- depends:`). Problems go to `problems` when given (loading refuses them); otherwise they are dropped."""
     problems = problems if problems is not None else _Collector()
     values: dict[str, str] = {}
+    # A setting given twice with different values (`transactional=false` then `=true`, or yoyo's form
+    # and dbrun's disagreeing) is refused: which one wins would be a guess.
+    given: dict[str, tuple[str, str]] = {}  # key -> (normalized value, where it was given)
+
+    def contradicts(key: str, value: str, where: str, line: int | None) -> bool:
+        normalized = value.strip().lower()
+        if key == "depends" or given.setdefault(key, (normalized, where))[0] == normalized:
+            return False
+        problems.add("SRC-DIRECTIVE", f"contradictory directives: {key}={given[key][0]} ({given[key][1]}) and "
+                     f"{key}={normalized} ({where})", rel, "keep one of them", line)
+        return True
+
     if _YOYO_DIRECTIVE.search(text):
         from yoyo.migrations import parse_metadata_from_sql_comments  # yoyo's own reading of its directives
 
         yoyo_directives, _, _ = parse_metadata_from_sql_comments(text)
-        values.update({k: v.strip() for k, v in yoyo_directives.items()})
+        for key, value in yoyo_directives.items():
+            contradicts(key, value, f"yoyo's `-- {key}:`", None)
+            values[key] = value.strip()
     misplaced: set[int] = set()
     for directive in read_directives(text):
         if not directive.in_header:
@@ -350,7 +435,7 @@ def parse_directives(text: str, rel: Path, problems: _Collector | None = None) -
                          f"known: {', '.join(k + '=...' for k in _KNOWN_DIRECTIVES)}", directive.line)
         elif directive.key == "depends" and "depends" in values:
             values["depends"] = f"{values['depends']} {directive.value}"
-        else:
+        elif not contradicts(directive.key, directive.value, f"line {directive.line}", directive.line):
             values[directive.key] = directive.value
     return _directives_from(values, rel, problems)
 
@@ -366,29 +451,99 @@ def _directives_from(values: dict[str, str], rel: Path, problems: _Collector) ->
     for key in timeouts:
         if key in values:
             try:
-                timeouts[key] = parse_duration_ms(values[key], key)
+                timeouts[key] = parse_timeout_ms(values[key], key)
             except ConfigError as exc:
                 problems.add("SRC-DIRECTIVE", exc.message, rel, exc.hint)
     depends = tuple(d for d in re.split(r"[\s,]+", values.get("depends", "")) if d)
     return Directives(transactional, depends, timeouts["lock_timeout"], timeouts["statement_timeout"])
 
 
-_MAYBE_TRANSACTION_CONTROL = re.compile(
-    r"\b(begin|commit|rollback|abort|savepoint|release|start\s+transaction|end\s*;)", re.IGNORECASE)
+# Only files that may hold a statement these checks look for pay for a full parse.
+_MAYBE_REFUSED = re.compile(
+    r"\b(begin|commit|rollback|abort|savepoint|release|start\s+transaction|end\s*;|prepare\s+transaction|"
+    r"concurrently|vacuum|database|tablespace|alter\s+system)", re.IGNORECASE)
 
 
-def _transaction_control(file: SqlFile) -> Iterable[Statement]:
-    if not _MAYBE_TRANSACTION_CONTROL.search(file.text):
-        return  # the common case: no need to split the file
-    for statement in split_statements(file.text):
-        first = statement.text.split(None, 1)[0].rstrip(";").upper() if statement.text.split() else ""
-        if first in _TRANSACTION_CONTROL and not _is_block_begin(statement.text):
-            yield statement
+@dataclass(frozen=True)
+class _Refused:
+    statement: Statement
+    code: str
+    message: str
+    hint: str
 
 
-def _is_block_begin(text: str) -> bool:
-    # "BEGIN ATOMIC" bodies are not transaction control.
-    return bool(re.match(r"^\s*begin\s+atomic\b", text, re.IGNORECASE))
+_TX_HINT = ("remove it: dbrun owns the transaction (use `-- dbrun: transactional=false` for statements that "
+            "cannot run in one)")
+_NON_TX_HINT = ("add `-- dbrun: transactional=false` to the file's header and make it re-runnable "
+                "(IF NOT EXISTS; drop an INVALID index first), one such statement per file")
+
+
+def _cannot_run_in_transaction(node: Any) -> str | None:
+    """What a parsed statement is, when PostgreSQL refuses to run it inside a transaction block."""
+    from pglast import ast
+
+    kind = type(node).__name__
+    if isinstance(node, ast.IndexStmt) and node.concurrent:
+        return "CREATE INDEX CONCURRENTLY"
+    if isinstance(node, ast.DropStmt) and node.concurrent:
+        return "DROP INDEX CONCURRENTLY"
+    if isinstance(node, ast.ReindexStmt) and any(getattr(p, "defname", None) == "concurrently"
+                                                  for p in node.params or ()):
+        return "REINDEX CONCURRENTLY"
+    if isinstance(node, ast.VacuumStmt) and node.is_vacuumcmd:
+        return "VACUUM"
+    if isinstance(node, ast.AlterTableStmt):
+        for cmd in node.cmds or ():
+            partition = getattr(cmd, "def_", None)
+            if isinstance(partition, ast.PartitionCmd) and partition.concurrent:
+                return "ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY"
+    names = {"CreatedbStmt": "CREATE DATABASE", "DropdbStmt": "DROP DATABASE", "AlterSystemStmt": "ALTER SYSTEM",
+             "CreateTableSpaceStmt": "CREATE TABLESPACE", "DropTableSpaceStmt": "DROP TABLESPACE"}
+    return names.get(kind)
+
+
+def _refused_statements(file: SqlFile, transactional: bool) -> Iterable[_Refused]:
+    """Transaction control anywhere, and statements that cannot run in a transaction in a transactional
+    file: the server would refuse them part-way through the run."""
+    if not _MAYBE_REFUSED.search(file.text):
+        return  # the common case: no need to parse the file
+    import pglast
+    from pglast import ast
+
+    try:
+        parsed = pglast.parse_sql(file.text)
+    except pglast.parser.ParseError:
+        return  # the server reports the syntax error, with its position, when the file runs
+    statements = split_statements(file.text)
+    for position, raw in enumerate(parsed):
+        statement = statements[position] if position < len(statements) else Statement(position, "", 1)
+        node = raw.stmt
+        if isinstance(node, ast.TransactionStmt):
+            yield _Refused(statement, "SRC-TXCONTROL",
+                           f"transaction control `{statement.excerpt(40)}` in a migration file", _TX_HINT)
+            continue
+        what = _cannot_run_in_transaction(node)
+        if what and transactional:
+            yield _Refused(statement, "SRC-NEEDS-NON-TRANSACTIONAL",
+                           f"{what} cannot run inside a transaction block, and this file is transactional",
+                           _NON_TX_HINT)
+
+
+def _psql_meta_commands(file: SqlFile) -> Iterable[tuple[int, str]]:
+    """Lines holding a psql backslash command (`\\set`, `\\i`, `\\gexec`, `\\connect` ...): psql runs
+    them, the server does not; mid-run it would refuse the file at that point."""
+    if "\\" not in file.text:
+        return
+    from pglast import parser
+
+    try:
+        tokens = parser.scan(file.text)
+    except parser.ParseError:
+        return
+    for token in tokens:
+        if token.name == "ASCII_92":  # a backslash outside strings, identifiers and comments
+            line = line_of_offset(file.text, token.start)
+            yield line, file.text.splitlines()[line - 1].strip()
 
 
 def _version_problems(name: str, rel: Path, problems: _Collector, now: datetime) -> tuple[str, str] | None:
@@ -417,11 +572,35 @@ def _sql_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
+def _migration_files(root: Path, folder: Path, problems: _Collector) -> list[Path]:
+    """The regular files of sql/up or sql/down; anything else there is refused, never skipped."""
+    if not (root / folder).is_dir():
+        return []
+    files = []
+    for path in sorted((root / folder).iterdir()):
+        if path.name.startswith("."):
+            continue
+        rel = path.relative_to(root)
+        if path.is_symlink():
+            target = "dangling or looping " if not path.exists() else ""
+            problems.add("SRC-NOT-FILE", f"{target}symlink in {folder}/", rel,
+                         "replace it with the file itself: a migration's bytes must be in the repository")
+        elif path.is_dir():
+            problems.add("SRC-NOT-FILE", f"folder in {folder}/", rel,
+                         f"migrations are files directly in {folder}/; move its files up or out")
+        elif not path.is_file():
+            problems.add("SRC-NOT-FILE", f"not a regular file (socket, FIFO or device) in {folder}/", rel,
+                         "remove it")
+        else:
+            files.append(path)
+    return files
+
+
 def _load_direction(root: Path, folder: Path, problems: _Collector,
                     now: datetime) -> dict[str, tuple[str, Script | None]]:
     """Scripts by version; None for a file whose problem is already reported (so its pair is not blamed)."""
     found: dict[str, tuple[str, Script | None]] = {}
-    for path in _sql_files(root / folder):
+    for path in _migration_files(root, folder, problems):
         rel = path.relative_to(root)
         parsed = _version_problems(path.name, rel, problems, now)
         if parsed is None:
@@ -436,10 +615,12 @@ def _load_direction(root: Path, folder: Path, problems: _Collector,
             found[version] = (slug, None)
             continue
         directives = parse_directives(file.text, file.rel, problems)
-        for statement in _transaction_control(file):
-            problems.add("SRC-TXCONTROL", f"transaction control `{statement.excerpt(40)}` in a migration file",
-                         rel, "remove it: dbrun owns the transaction (use `-- dbrun: transactional=false` "
-                         "for statements that cannot run in one)", statement.line)
+        for line, command in _psql_meta_commands(file):
+            problems.add("SRC-PSQL-META", f"psql meta-command `{command[:40]}`: the server cannot run it", rel,
+                         "write it as SQL (\\set -> a literal or set_config; \\i -> a separate migration; "
+                         "\\gexec -> a DO block with EXECUTE)", line)
+        for refused in _refused_statements(file, directives.transactional):
+            problems.add(refused.code, refused.message, rel, refused.hint, refused.statement.line)
         found[version] = (slug, Script(file, directives))
     return found
 
@@ -566,8 +747,14 @@ def _load_repeatables(root: Path, variables: dict[str, Any], problems: _Collecto
     return repeatables
 
 
-def load_repository(root: Path, variables: dict[str, Any] | None = None, now: datetime | None = None) -> Repository:
-    """Load and validate the whole repository; every problem found is reported at once."""
+def load_repository(root: Path, variables: dict[str, Any] | None = None, now: datetime | None = None, *,
+                    strict: bool = True) -> Repository:
+    """Load and validate the whole repository; every problem found is reported at once.
+
+    strict (for `up`): any problem refuses the whole repository, so a malformed tree never applies half
+    of itself. Not strict (status, health, verify, down): the problems are returned in
+    `Repository.problems`, so one unfinished file never blocks looking or an emergency rollback.
+    """
     problems = _Collector()
     now = now or datetime.now(UTC)
     if not (root / UP_DIR).is_dir():
@@ -580,7 +767,9 @@ def load_repository(root: Path, variables: dict[str, Any] | None = None, now: da
         pre_checks=_load_checks(root, "pre", PRE_CHECKS_DIR, problems),
         post_checks=_load_checks(root, "post", POST_CHECKS_DIR, problems),
     )
-    if problems.problems:
+    if problems.problems and not strict:
+        repository.problems = problems.problems
+    elif problems.problems:
         count = len(problems.problems)
         raise ProblemsFound(f"the repository has {count} problem{'s' if count > 1 else ''}; nothing was run",
                             problems.problems)

@@ -20,7 +20,7 @@ def test_queued_buckets_survive_down_and_up_of_the_queue_migration(seeded: Conn,
     seeded.rollback()  # holds no lock on the view while the migration drops it
     assert queued
     before = pg_dump_schema(product_url)
-    down = dbrun_cli("down", "--to", "202611231130", url=product_url)
+    down = dbrun_cli("down", "--to", "202611231130", "--yes", url=product_url)
     assert down.exit_code == 0, down.stdout + down.stderr
     with psycopg.connect(product_url, autocommit=True) as conn:
         assert conn.execute("SELECT to_regclass('usage.rollup_marks')").fetchone()[0] is None

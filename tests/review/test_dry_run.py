@@ -415,17 +415,6 @@ def test_static_rewrite_estimates() -> None:
     assert not locks.estimate("DO $$ BEGIN PERFORM 1; END $$").known
 
 
-def test_fast_splitter_agrees_with_sqlparse_on_the_product_files(repo_root: Path) -> None:
-    from dbrun.source import split_statements
-
-    paths = [p for folder in ("sql", "policies", "views", "seeds") for p in (repo_root / folder).glob("**/*.sql*")]
-    samples = [p.read_text(encoding="utf-8") for p in paths] + [LOCKS_UP, CATALOG_UP, "SELECT ';' ; -- x;\n"
-                                                                "DO $b$ BEGIN PERFORM 1; END $b$;\nSELECT E'\\';';"]
-    for text in samples:
-        expected = [(s.index, s.text, s.line) for s in split_statements(text)]
-        assert [(s.index, s.text, s.line) for s in review.statements_of(text)] == expected
-
-
 def test_product_database_rollback_dry_run_changes_nothing(product_url: str, repo_root: Path,
                                                            pg_dump_schema: Callable[[str], str]) -> None:
     from dbrun.config import load_settings

@@ -236,8 +236,6 @@ def test_non_transactional_rerun_resumes_after_completed_statements(make_repo: M
     assert caught.value.error.line == 4 and "resume at statement 3" in (caught.value.hint or "")
     assert caught.value.partially_applied
     assert query(db_url, "SELECT status FROM dbrun.migrations") == [("partial",)]
-    with pytest.raises(ProblemsFound):
-        api.down(settings, everything=True)
     (root / "sql/up/202601010000_steps.sql").write_text(up.replace("missing_table", "log_a"))
     outcome = api.up(settings)
     assert outcome.result.migrations[0].skipped_statements == 2

@@ -31,8 +31,8 @@ def test_up_status_health_down_with_exit_codes(make_repo: Make, db_url: str, dbr
     assert status["state"] == "ok" and status["counts"]["applied"] == 2
     assert dbrun_cli("health", url=db_url, root=root).exit_code == 0
     result = dbrun_cli("down", url=db_url, root=root)
-    assert result.exit_code == 1 and "exactly one of" in result.stderr
-    assert dbrun_cli("down", "--all", url=db_url, root=root).exit_code == 0
+    assert result.exit_code == 2 and "exactly one of" in result.stderr
+    assert dbrun_cli("down", "--all", "--yes", url=db_url, root=root).exit_code == 0
 
 
 def test_json_log_lines_carry_the_run_facts(make_repo: Make, db_url: str, dbrun_cli: Any) -> None:

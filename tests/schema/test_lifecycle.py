@@ -21,7 +21,7 @@ def _dump(pg_dump_schema, url: str) -> str:  # type: ignore[no-untyped-def]
 def test_up_down_up_gives_the_same_schema(product_db: Conn, product_url: str, dbrun_cli, pg_dump_schema) -> None:  # type: ignore[no-untyped-def]
     product_db.rollback()
     before = _dump(pg_dump_schema, product_url)
-    down = dbrun_cli("down", "--all", url=product_url)
+    down = dbrun_cli("down", "--all", "--yes", url=product_url)
     assert down.exit_code == 0, down.stdout + down.stderr
     with psycopg.connect(product_url, autocommit=True) as conn:
         left = conn.execute(

@@ -12,13 +12,11 @@ import psycopg
 
 from dbrun import api, review
 from dbrun.config import load_settings
+from tests.helpers.runner import migration_pair as pair
 
 Make = Callable[..., Path]
 Cli = Callable[..., Any]
 
-
-def pair(version: str, slug: str, up: str, down: str) -> dict[str, str | bytes]:
-    return {f"sql/up/{version}_{slug}.sql": f"-- Migration: {slug}\n{up}", f"sql/down/{version}_{slug}.sql": down}
 
 
 ENUM_TYPE = pair("202601010000", "create_status", "CREATE TYPE task_status AS ENUM ('new');\n",

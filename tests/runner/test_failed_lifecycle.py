@@ -8,13 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
 from dbrun import api
 from dbrun.config import load_settings
 from dbrun.errors import MigrationFailed, ProblemsFound
 from dbrun.history import MigrationState
+from tests.helpers.runner import execute, query
 
 Make = Callable[..., Path]
 Cli = Callable[..., Any]
@@ -29,14 +29,6 @@ PARTIAL_DOWN = ("-- dbrun: transactional=false\nDROP INDEX CONCURRENTLY IF EXIST
 PARTIAL = {"sql/up/202601010100_index_t.sql": PARTIAL_UP, "sql/down/202601010100_index_t.sql": PARTIAL_DOWN}
 
 
-def query(url: str, text: str) -> list[tuple[Any, ...]]:
-    with psycopg.connect(url, autocommit=True) as conn:
-        return conn.execute(text.encode()).fetchall()
-
-
-def execute(url: str, text: str) -> None:
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(text.encode())
 
 
 def test_transactional_failure_is_shown_as_failed_until_fixed(make_repo: Make, db_url: str, dbrun_cli: Cli) -> None:

@@ -3,7 +3,7 @@ code, never a traceback; the statement shown is the one that failed (issue 12)."
 
 from __future__ import annotations
 
-import os
+import functools
 import signal
 import subprocess
 import sys
@@ -20,6 +20,9 @@ from dbrun import api, history
 from dbrun.config import load_settings
 from dbrun.errors import ConnectionLost, MigrationFailed, ProblemsFound
 from dbrun.execute import Event
+from tests.helpers.runner import migration_pair, query, subprocess_env, terminate_runner, wait_for_query
+
+pair = functools.partial(migration_pair, header=False)
 
 Make = Callable[..., Path]
 Cli = Callable[..., Any]
@@ -28,36 +31,9 @@ T_UP = "-- Migration: create_t\nCREATE TABLE t (a int);\n"
 T_DOWN = "DROP TABLE t;\n"
 
 
-def query(url: str, text: str, *params: Any) -> list[tuple[Any, ...]]:
-    with psycopg.connect(url, autocommit=True) as conn:
-        return conn.execute(text, params or None).fetchall()  # type: ignore[arg-type]
 
 
-def pair(version: str, slug: str, up: str, down: str) -> dict[str, str | bytes]:
-    return {f"sql/up/{version}_{slug}.sql": up, f"sql/down/{version}_{slug}.sql": down}
 
-
-def terminate_runner(url: str) -> None:
-    """End the runner's backend (as an administrator would) and wait until it is gone."""
-    with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                      "WHERE application_name LIKE 'dbrun/%%' AND pid <> pg_backend_pid()")
-        while admin.execute("SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'dbrun/%%'").fetchone():
-            time.sleep(0.05)
-
-
-def wait_for_query(url: str, pattern: str) -> None:
-    deadline = time.monotonic() + 60
-    while not query(url, "SELECT 1 FROM pg_stat_activity WHERE query LIKE %s AND state = 'active' "
-                         "AND pid <> pg_backend_pid()", pattern):
-        assert time.monotonic() < deadline, f"no session ever ran {pattern}"
-        time.sleep(0.05)
-
-
-def subprocess_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "DBRUN_"))}
-    env.update(extra)
-    return env
 
 
 def test_migration_dropping_the_dbrun_schema_fails_cleanly_and_commits_nothing(make_repo: Make, db_url: str,

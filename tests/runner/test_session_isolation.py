@@ -13,22 +13,13 @@ from psycopg import sql
 
 from dbrun import api, review
 from dbrun.config import load_settings
+from tests.helpers.runner import migration_pair as pair
+from tests.helpers.runner import query, without_bookkeeping
 
 Make = Callable[..., Path]
 
 
-def query(url: str, text: str, *params: Any) -> list[tuple[Any, ...]]:
-    with psycopg.connect(url, autocommit=True) as conn:
-        return conn.execute(text.encode() if not params else text, params or None).fetchall()  # type: ignore[arg-type]
 
-
-def pair(version: str, slug: str, up: str, down: str) -> dict[str, str | bytes]:
-    return {f"sql/up/{version}_{slug}.sql": f"-- Migration: {slug}\n{up}",
-            f"sql/down/{version}_{slug}.sql": down}
-
-
-def without_bookkeeping(dump: str) -> str:
-    return "\n".join(line for line in dump.splitlines() if "dbrun" not in line)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 
 from dbrun.errors import ProblemsFound
 from dbrun.source import load_repository, split_sql, split_statements
+from tests.helpers.runner import problems_of
 
 UP = "sql/up/202601010000_create_things.sql"
 DOWN = "sql/down/202601010000_create_things.sql"
@@ -18,11 +19,6 @@ GOOD_DOWN = "DROP TABLE things;\n"
 
 Make = Callable[[dict[str, str | bytes]], Path]
 
-
-def problems_of(root: Path) -> list[tuple[str, str, int | None]]:
-    with pytest.raises(ProblemsFound) as caught:
-        load_repository(root)
-    return [(p.code, str(p.path), p.line) for p in caught.value.problems]
 
 
 def test_dangling_symlink_in_sql_up_is_refused(make_repo: Make) -> None:

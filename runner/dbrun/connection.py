@@ -70,7 +70,10 @@ def describe_connection(conn: psycopg.Connection[Any]) -> str:
 
 
 def reset_session(conn: psycopg.Connection[Any]) -> None:
-    conn.execute(RESET_SESSION_SQL)
+    # The runner's settings are set again explicitly too: the startup packet's copy is what a file's
+    # own RESET ALL comes back to, this one does not depend on it (a pooler may drop startup options).
+    settings = "; ".join(f"SET {name} = '{value}'" for name, value in RUNNER_SESSION_SETTINGS.items())
+    conn.execute(f"{RESET_SESSION_SQL}; {settings}")
 
 
 def resolve_target(settings: Settings) -> Target:

@@ -108,7 +108,6 @@ def down(settings: Settings, *, to: str | None = None, steps: int | None = None,
             state = history.read_state(conn)
             plan = plan_down(repository, state, to=to, steps=steps, everything=everything)
             refuse_broken_files(plan, repository)
-            history.ensure_bookkeeping(conn)  # layout upgrades (held migrations) before writing
             if on_plan:
                 on_plan(plan)
             outcome = RunOutcome(target, plan, None)
@@ -117,6 +116,7 @@ def down(settings: Settings, *, to: str | None = None, steps: int | None = None,
             if confirm is not None and not execute.is_development(conn) and not confirm(where, plan):
                 raise RollbackNotConfirmed(f"rollback of {len(plan.steps)} migration(s) on {where} not confirmed; "
                                            "nothing was changed")
+            history.ensure_bookkeeping(conn)  # layout upgrades (held migrations) before writing
             outcome.result = Executor(conn, settings, listener).run(plan)
             return outcome
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+
 class GlobalOptionsAnywhere(TyperGroup):
     """Accepts the global options after the command too (`dbrun status --json`), as git, kubectl and
     Flyway users type them: they are moved before the command, then parsed as usual."""

@@ -13,13 +13,9 @@ import pytest
 from dbrun import api
 from dbrun.errors import LockNotAcquired, MigrationFailed, ProblemsFound
 from dbrun.execute import Event
-from tests.helpers.runner import A_DOWN, A_UP, B_UP, query, two_migrations
+from tests.helpers.runner import A_DOWN, A_UP, B_UP, query, two_migrations, without_bookkeeping
 
 Make = Callable[..., Path]
-
-def dump_without_bookkeeping(dump: str) -> str:
-    # The bookkeeping schema legitimately exists after the first run; the product schema must match.
-    return "\n".join(line for line in dump.splitlines() if "dbrun" not in line)
 
 
 def test_apply_rollback_reapply_gives_the_same_schema(make_repo: Make, db_url: str, settings_for: Any,
@@ -34,7 +30,7 @@ def test_apply_rollback_reapply_gives_the_same_schema(make_repo: Make, db_url: s
     assert query(db_url, "SELECT to_regclass('public.accounts')") == [(None,)]
     assert query(db_url, "SELECT count(*) FROM dbrun.migrations") == [(0,)]
     api.up(settings)
-    assert dump_without_bookkeeping(pg_dump_schema(db_url)) == dump_without_bookkeeping(first)
+    assert without_bookkeeping(pg_dump_schema(db_url)) == without_bookkeeping(first)
     applied = query(db_url, "SELECT version, checksum, status FROM dbrun.migrations ORDER BY version")
     assert [(v, s) for v, _, s in applied] == [("202601010000", "applied"), ("202601020000", "applied")]
     log = query(db_url, "SELECT operation, version, status FROM dbrun.log ORDER BY id")

@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.helpers.runner import A_DOWN, A_UP, query, two_migrations
+from tests.helpers.runner import A_DOWN, A_UP, query, subprocess_env, two_migrations
 
 Make = Callable[..., Path]
 
@@ -107,16 +107,10 @@ def test_verify_reports_violations_and_exits_1(make_repo: Make, db_url: str, dbr
     assert result.exit_code == 1 and "sql/checks/post/no_rows.sql: 2 violation(s)" in result.stdout
 
 
-def _subprocess_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "DBRUN_"))}
-    env.update(extra)
-    return env
-
-
 def test_real_subprocess_runs_python_m_dbrun(make_repo: Make, db_url: str) -> None:
     root = make_repo(two_migrations())
     result = subprocess.run([sys.executable, "-m", "dbrun", "--root", str(root), "--database-url", db_url, "up"],
-                            capture_output=True, text=True, env=_subprocess_env(), timeout=120, check=False)
+                            capture_output=True, text=True, env=subprocess_env(), timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert query(db_url, "SELECT count(*) FROM dbrun.migrations") == [(2,)]
 
@@ -127,7 +121,7 @@ def test_kill_9_mid_migration_leaves_history_consistent_and_rerun_succeeds(make_
     root = make_repo({"sql/up/202601010000_create_accounts.sql": sleepy,
                       "sql/down/202601010000_create_accounts.sql": A_DOWN})
     runner = subprocess.Popen([sys.executable, "-m", "dbrun", "--root", str(root), "--database-url", db_url, "up"],
-                              env=_subprocess_env(PGOPTIONS="-c test.sleep=on"),
+                              env=subprocess_env(PGOPTIONS="-c test.sleep=on"),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
@@ -142,7 +136,7 @@ def test_kill_9_mid_migration_leaves_history_consistent_and_rerun_succeeds(make_
             runner.kill()
     # The server notices the dead client (client_connection_check_interval), rolls back, frees the lock.
     result = subprocess.run([sys.executable, "-m", "dbrun", "--root", str(root), "--database-url", db_url,
-                             "--lock-wait", "30", "up"], capture_output=True, text=True, env=_subprocess_env(),
+                             "--lock-wait", "30", "up"], capture_output=True, text=True, env=subprocess_env(),
                             timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert query(db_url, "SELECT version, status FROM dbrun.migrations") == [("202601010000", "applied")]

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from dbrun.errors import ConfigError, ProblemsFound
+from dbrun.errors import ConfigError
 from dbrun.source import load_repository, next_version, read_directives, split_statements
+from tests.helpers.runner import problems_of
 
 UP = "sql/up/202601010000_create_things.sql"
 DOWN = "sql/down/202601010000_create_things.sql"
@@ -16,12 +17,6 @@ GOOD = "-- Migration: create_things\nCREATE TABLE things (id bigint);\n"
 GOOD_DOWN = "DROP TABLE things;\n"
 
 Make = Callable[[dict[str, str | bytes]], Path]
-
-
-def problems_of(root: Path) -> list[tuple[str, str, int | None]]:
-    with pytest.raises(ProblemsFound) as caught:
-        load_repository(root)
-    return [(p.code, str(p.path), p.line) for p in caught.value.problems]
 
 
 @pytest.mark.parametrize(

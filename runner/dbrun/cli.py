@@ -10,13 +10,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
+import psycopg
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 from typer.core import TyperGroup
 
-from dbrun import __version__, api, report
+from dbrun import __version__, api, errors, report
 from dbrun.config import Settings, load_settings
 from dbrun.errors import EXIT_OK, EXIT_PROBLEMS, ConfigError, DbrunError
 from dbrun.execute import Event
@@ -136,7 +137,11 @@ def _ctx(ctx: typer.Context) -> Context:
 def _guard(c: Context, action: Callable[[], T]) -> T:
     """Run a command body; expected failures become a message and their exit code, never a traceback."""
     try:
-        return action()
+        try:
+            return action()
+        except (psycopg.Error, OSError) as unexpected:
+            # The last net: a database or file-system failure no module turned into its own message.
+            raise errors.from_environment(unexpected) from unexpected
     except DbrunError as error:
         if c.json:
             c.out.print_json(report.dumps(report.error_dict(error)))

@@ -124,3 +124,23 @@ class MigrationFailed(DbrunError):
         # True when statements of the failed (non-transactional) migration were committed before it
         # stopped; False when its transaction was rolled back and nothing of it remains.
         self.partially_applied = partially_applied
+
+
+class DatabaseError(DbrunError):
+    """A database error outside any migration (dbrun's own queries)."""
+
+    exit_code = EXIT_MIGRATION_FAILED
+
+
+def from_environment(error: Exception) -> DbrunError:
+    """A database or file-system exception that reached the command line, as a message and exit code."""
+    sqlstate = getattr(error, "sqlstate", None)
+    if isinstance(error, OSError):
+        where = f" ({error.filename})" if error.filename else ""
+        return ConfigError(f"file system error{where}: {error.strerror or error}",
+                           hint="check the path and its permissions")
+    if sqlstate is None or sqlstate.startswith(("08", "57")):  # connection exceptions, operator intervention
+        return ConnectionLost(f"the connection to the database failed or was lost: {str(error).strip()}",
+                              hint="see `dbrun status` once the server is reachable, then run the command again")
+    return DatabaseError(f"the database refused a request of dbrun: SQLSTATE {sqlstate}: {str(error).strip()}",
+                         hint="check the runner's privileges on the database and its `dbrun` schema")

@@ -208,3 +208,13 @@ def test_invalid_index_found_on_rerun_does_not_claim_nothing_was_committed(make_
     assert rerun.exit_code == 3 and "INVALID" in rerun.stderr
     assert "nothing of this migration was committed" not in rerun.stderr
     assert "were committed" in rerun.stderr
+
+
+def test_damaged_bookkeeping_read_by_status_is_a_message(make_repo: Make, db_url: str, dbrun_cli: Cli) -> None:
+    root = make_repo(pair("202601010000", "create_t", T_UP, T_DOWN))
+    assert dbrun_cli("up", url=db_url, root=root).exit_code == 0
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("DROP TABLE dbrun.log")
+    result = dbrun_cli("status", url=db_url, root=root)
+    assert result.exit_code == 3 and "42P01" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr

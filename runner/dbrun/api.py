@@ -11,20 +11,21 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 
 from dbrun import catalog, execute, history, source
 from dbrun.checks import CheckResult, run_checks
 from dbrun.config import Settings
-from dbrun.connection import Target, connect, describe_connection, resolve_target
+from dbrun.connection import Target, connect, describe_connection, redact, resolve_target
 from dbrun.errors import ConfigError, Problem, ProblemsFound, RollbackNotConfirmed, UsageProblems
 from dbrun.execute import Executor, Listener, RunResult
 from dbrun.history import MigrationState
+from dbrun.local import LocalCluster
 from dbrun.plan import (
     MigrationStatus,
     Plan,
@@ -35,6 +36,10 @@ from dbrun.plan import (
     refuse_broken_files,
     repeatable_states,
 )
+
+if TYPE_CHECKING:
+    from dbrun.docs import FileDifference
+    from dbrun.snapshot import Drift
 
 Conn = psycopg.Connection[Any]
 
@@ -291,3 +296,82 @@ def render(settings: Settings, path: Path) -> str:
     if absolute.name.endswith(".j2"):
         return source.render_template(settings.root, absolute, settings.template_vars)
     return absolute.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# docs and diff: the generated reference, the snapshot, drift
+
+# Databases `dbrun docs` creates on the embedded cluster are named after this (and dropped after).
+SCRATCH_PREFIX = "dbrun_docs"
+
+
+@dataclass
+class ReferenceOutcome:
+    source: str  # what was documented: a throwaway database, or the redacted URL given
+    files: dict[Path, str]  # every generated file, by path relative to the root
+    differences: list[FileDifference]  # written (or, with check, found)
+    checked: bool  # --check: nothing was written
+    notes: tuple[str, ...] = ()
+
+
+@contextmanager
+def _documented_database(settings: Settings) -> Iterator[tuple[str, Conn, tuple[str, ...]]]:
+    """The database to document: the URL given, else the repository applied to a throwaway database.
+
+    The throwaway one lives on the embedded local cluster and is dropped afterwards, so `dbrun docs`
+    always describes exactly what the repository's migrations, policies and views build.
+    """
+    if settings.database_url:
+        conn = connect(settings.database_url)
+        try:
+            yield redact(settings.database_url), conn, ()
+        finally:
+            conn.close()
+        return
+    cluster = LocalCluster(settings.cluster_dir)
+    with cluster.scratch_database(SCRATCH_PREFIX) as url:
+        outcome = up(replace(settings, database_url=url))
+        failed = [check for check in outcome.pre_checks + outcome.post_checks if not check.passed]
+        if failed:
+            raise ProblemsFound("the repository's checks fail on a fresh database; no reference was written", [
+                Problem("DOCS-CHECKS", f"check {check.name} failed", check.path, hint="see `dbrun verify`")
+                for check in failed])
+        conn = connect(url)
+        try:
+            yield "a throwaway database with the repository applied", conn, tuple(cluster.notes)
+        finally:
+            conn.close()
+
+
+def reference(settings: Settings, check: bool = False) -> ReferenceOutcome:
+    """Generate docs/reference/ and schema/schema.sql; with check, only report how the committed ones differ."""
+    from dbrun import docs, snapshot
+
+    repository = load(settings)
+    with _documented_database(settings) as (description, conn, notes):
+        model = docs.read_model(conn)
+    files = docs.render_reference(model, repository)
+    files[docs.SNAPSHOT_PATH] = snapshot.render(model)
+    differences = docs.compare(settings.root, files) if check else docs.write(settings.root, files)
+    return ReferenceOutcome(description, files, differences, check, notes)
+
+
+@dataclass
+class DriftOutcome:
+    target: Target
+    snapshot: Path
+    drift: Drift
+
+
+def diff(settings: Settings, snapshot_path: Path | None = None) -> DriftOutcome:
+    """Compare the live database's schema with the committed snapshot, read-only."""
+    from dbrun import docs, snapshot
+
+    path = snapshot_path or settings.root / docs.SNAPSHOT_PATH
+    if not path.is_file():
+        raise ConfigError(f"no schema snapshot at {path}", hint="generate it with `dbrun docs` and commit it")
+    expected = path.read_text(encoding="utf-8")
+    with _session(settings) as (target, conn):
+        conn.execute("SET default_transaction_read_only = on")
+        model = docs.read_model(conn)
+    return DriftOutcome(target, path, snapshot.drift(expected, model))

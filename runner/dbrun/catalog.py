@@ -400,3 +400,371 @@ def index_tables(conn: Conn) -> dict[str, str]:
             WHERE {PRODUCT_SCHEMAS}"""
     ).fetchall()
     return {index: table for index, table in rows}
+
+
+# ---------------------------------------------------------------------------------------------
+# The schema as documented and snapshotted (docs.py, snapshot.py).
+#
+# One query per kind of object, each ordered, each returning every product object of that kind.
+# Partitions are left out, with everything that hangs on them: they are created and dropped at run
+# time (usage.create_event_partitions()), so a reference or a snapshot holding them would change with
+# the calendar. So are the constraints PostgreSQL 18 records for NOT NULL (a column's `not null`
+# says it on every version) and the copies of a foreign key that PostgreSQL keeps per partition.
+# Sent without parameters, so their `%` are single.
+
+_NOT_EXTENSION_MEMBER = """NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = '{catalog}'::regclass
+    AND dep.objid = {oid} AND dep.deptype = 'e')"""
+
+_DOCUMENTED_RELKINDS = "('r', 'p', 'v', 'm', 'f')"
+
+
+def _tupled(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A row with its arrays (lists) as tuples, so the frozen rows built from it are hashable."""
+    return tuple(tuple(value) if isinstance(value, list) else value for value in row)
+
+
+def deterministic_session(conn: Conn) -> None:
+    """Settings under which the catalog's deparsed text is the same on every server and client.
+
+    With only pg_catalog on the search_path every other name comes out schema-qualified; UTC and ISO
+    dates make a timestamptz literal in a partition bound or a default read the same everywhere.
+    """
+    conn.execute("SET search_path = pg_catalog; SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; "
+                 "SET IntervalStyle = 'postgres'; SET extra_float_digits = 1")
+
+
+@dataclass(frozen=True)
+class SchemaRow:
+    name: str
+    comment: str | None
+
+
+def schemas(conn: Conn) -> list[SchemaRow]:
+    """Product schemas; `public` only when something lives in it (every database has an empty one)."""
+    rows = conn.execute(f"""
+        SELECT n.nspname, obj_description(n.oid, 'pg_namespace') FROM pg_namespace n
+        WHERE {PRODUCT_SCHEMAS} AND {_NOT_EXTENSION_MEMBER.format(catalog='pg_namespace', oid='n.oid')}
+          AND (n.nspname <> 'public'
+               OR EXISTS (SELECT 1 FROM pg_class c WHERE c.relnamespace = n.oid)
+               OR EXISTS (SELECT 1 FROM pg_proc p WHERE p.pronamespace = n.oid))
+        ORDER BY 1""").fetchall()
+    return [SchemaRow(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class RelationRow:
+    schema: str
+    name: str
+    kind: str  # pg_class.relkind: r table, p partitioned table, v view, m materialized view, f foreign
+    comment: str | None
+    partition_key: str | None  # `RANGE (occurred_at)` for a partitioned table
+    rls_enabled: bool
+    rls_forced: bool
+    unlogged: bool
+    view_definition: str | None
+    options: str | None  # reloptions, e.g. `security_invoker=true` for a view
+
+
+def relations(conn: Conn) -> list[RelationRow]:
+    rows = conn.execute(f"""
+        SELECT n.nspname, c.relname, c.relkind::text, obj_description(c.oid, 'pg_class'),
+               CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
+               c.relrowsecurity, c.relforcerowsecurity, c.relpersistence = 'u',
+               CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END,
+               array_to_string(ARRAY(SELECT o FROM unnest(c.reloptions) o ORDER BY 1), ', ')
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN {_DOCUMENTED_RELKINDS} AND NOT c.relispartition AND {PRODUCT_SCHEMAS}
+          AND {_NOT_EXTENSION_MEMBER.format(catalog='pg_class', oid='c.oid')}
+        ORDER BY 1, 2""").fetchall()
+    return [RelationRow(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class ColumnRow:
+    schema: str
+    table: str
+    name: str
+    type: str
+    not_null: bool
+    default: str | None  # for a generated column: its expression
+    identity: str  # '' | 'a' (ALWAYS) | 'd' (BY DEFAULT)
+    generated: str  # '' | 's' (STORED)
+    collation: str | None  # only when it differs from the type's
+    comment: str | None
+
+
+def columns(conn: Conn) -> list[ColumnRow]:
+    """Columns of tables and views, in table order."""
+    rows = conn.execute(f"""
+        SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+               pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text,
+               CASE WHEN a.attcollation <> t.typcollation THEN a.attcollation::regcollation::text END,
+               col_description(c.oid, a.attnum)
+        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_type t ON t.oid = a.atttypid
+        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        WHERE c.relkind IN {_DOCUMENTED_RELKINDS} AND NOT c.relispartition AND a.attnum > 0
+          AND NOT a.attisdropped AND {PRODUCT_SCHEMAS}
+        ORDER BY n.nspname, c.relname, a.attnum""").fetchall()
+    return [ColumnRow(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class ConstraintRow:
+    schema: str
+    table: str
+    name: str
+    type: str  # pg_constraint.contype: p primary key, u unique, f foreign key, c check, x exclusion
+    definition: str
+    validated: bool
+    columns: tuple[str, ...]
+    ref_schema: str | None
+    ref_table: str | None
+    ref_columns: tuple[str, ...]
+    on_delete: str | None  # a | r | c | n | d (pg_constraint.confdeltype)
+    comment: str | None
+
+
+def constraints(conn: Conn) -> list[ConstraintRow]:
+    rows = conn.execute(f"""
+        SELECT n.nspname, c.relname, k.conname, k.contype::text, pg_get_constraintdef(k.oid), k.convalidated,
+               ARRAY(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY u(attnum, i)
+                     JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum ORDER BY u.i),
+               fn.nspname, fc.relname,
+               ARRAY(SELECT a.attname FROM unnest(k.confkey) WITH ORDINALITY u(attnum, i)
+                     JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.attnum ORDER BY u.i),
+               nullif(k.confdeltype, ' ')::text, obj_description(k.oid, 'pg_constraint')
+        FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        LEFT JOIN pg_class fc ON fc.oid = k.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+        WHERE k.contype IN ('p', 'u', 'f', 'c', 'x') AND k.conparentid = 0 AND NOT c.relispartition
+          AND {PRODUCT_SCHEMAS}
+        ORDER BY 1, 2, 3""").fetchall()
+    return [ConstraintRow(*_tupled(row)) for row in rows]
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    schema: str
+    table: str
+    name: str
+    definition: str
+    backs_constraint: bool  # the index of a primary key, unique or exclusion constraint
+    valid: bool
+    comment: str | None
+
+
+def indexes(conn: Conn) -> list[IndexRow]:
+    rows = conn.execute(f"""
+        SELECT n.nspname, t.relname, c.relname, pg_get_indexdef(i.indexrelid),
+               EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid
+                       AND k.contype IN ('p', 'u', 'x')),
+               i.indisvalid, obj_description(c.oid, 'pg_class')
+        FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
+        JOIN pg_namespace n ON n.oid = t.relnamespace
+        WHERE NOT t.relispartition AND {PRODUCT_SCHEMAS}
+        ORDER BY 1, 2, 3""").fetchall()
+    return [IndexRow(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class TriggerRow:
+    schema: str
+    table: str
+    name: str
+    definition: str
+    enabled: str  # pg_trigger.tgenabled: O origin (normal), A always, R replica, D disabled
+    comment: str | None
+
+
+def triggers(conn: Conn) -> list[TriggerRow]:
+    rows = conn.execute(f"""
+        SELECT n.nspname, c.relname, g.tgname, pg_get_triggerdef(g.oid), g.tgenabled::text,
+               obj_description(g.oid, 'pg_trigger')
+        FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE NOT g.tgisinternal AND NOT c.relispartition AND {PRODUCT_SCHEMAS}
+        ORDER BY 1, 2, 3""").fetchall()
+    return [TriggerRow(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class PolicyRow:
+    schema: str
+    table: str
+    name: str
+    command: str  # SELECT | INSERT | UPDATE | DELETE | ALL
+    permissive: bool
+    roles: tuple[str, ...]
+    using: str | None
+    with_check: str | None
+
+
+def policies(conn: Conn) -> list[PolicyRow]:
+    rows = conn.execute(f"""
+        SELECT n.nspname, c.relname, p.polname,
+               CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
+                   WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
+               p.polpermissive,
+               ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r)::text END
+                     FROM unnest(p.polroles) r ORDER BY 1),
+               pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)
+        FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE NOT c.relispartition AND {PRODUCT_SCHEMAS}
+        ORDER BY 1, 2, 3""").fetchall()
+    return [PolicyRow(*_tupled(row)) for row in rows]
+
+
+@dataclass(frozen=True)
+class GrantRow:
+    object_kind: str  # schema | table | view | materialized view | sequence | foreign table | function | procedure
+    schema: str
+    name: str  # the object's name in its schema; a routine's with its argument types
+    column: str | None  # a column grant
+    grantee: str  # a role, or PUBLIC
+    privileges: tuple[str, ...]  # sorted; `WITH GRANT OPTION` appended where grantable
+
+
+# Privileges granted to anyone but the owner, with an unset ACL read as its default (so a function's
+# implicit EXECUTE for PUBLIC shows). Grants of partitions are left out with the partitions.
+_GRANTS_SQL = f"""
+SELECT g.object_kind, g.schema, g.name, g.column_name,
+       CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee)::text END,
+       array_agg(x.privilege_type || CASE WHEN x.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END
+                 ORDER BY x.privilege_type)
+FROM (
+    SELECT 'schema' AS object_kind, n.nspname AS schema, n.nspname AS name, NULL::text AS column_name,
+           coalesce(n.nspacl, acldefault('n', n.nspowner)) AS acl, n.nspowner AS owner
+    FROM pg_namespace n WHERE {PRODUCT_SCHEMAS}
+    UNION ALL
+    SELECT {_RELKIND_LABEL}, n.nspname, c.relname, NULL,
+           coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner)),
+           c.relowner
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND NOT c.relispartition AND {PRODUCT_SCHEMAS}
+    UNION ALL
+    SELECT 'column', n.nspname, c.relname, a.attname, a.attacl, c.relowner
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE a.attacl IS NOT NULL AND NOT c.relispartition AND {PRODUCT_SCHEMAS}
+    UNION ALL
+    SELECT CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END, n.nspname,
+           format('%I(%s)', p.proname, pg_get_function_identity_arguments(p.oid)), NULL,
+           coalesce(p.proacl, acldefault('f', p.proowner)), p.proowner
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE {PRODUCT_SCHEMAS}
+) g, aclexplode(g.acl) x
+WHERE x.grantee <> g.owner
+GROUP BY g.object_kind, g.schema, g.name, g.column_name, x.grantee
+ORDER BY 2, 3, 4 NULLS FIRST, 5"""
+
+
+def grants(conn: Conn) -> list[GrantRow]:
+    return [GrantRow(*_tupled(row)) for row in conn.execute(_GRANTS_SQL).fetchall()]
+
+
+@dataclass(frozen=True)
+class RoutineRow:
+    schema: str
+    name: str
+    arguments: str  # identity arguments, e.g. `p_months_ahead integer, p_from timestamp with time zone`
+    result: str | None
+    kind: str  # function | procedure | aggregate | window
+    volatility: str  # immutable | stable | volatile
+    security_definer: bool
+    language: str
+    comment: str | None
+    definition: str | None  # CREATE OR REPLACE ... (None for aggregates, which pg_get_functiondef refuses)
+
+    @property
+    def signature(self) -> str:
+        return f"{self.name}({self.arguments})"
+
+
+def routines(conn: Conn) -> list[RoutineRow]:
+    rows = conn.execute(f"""
+        SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), pg_get_function_result(p.oid),
+               CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' WHEN 'w' THEN 'window'
+                   ELSE 'function' END,
+               CASE p.provolatile WHEN 'i' THEN 'immutable' WHEN 's' THEN 'stable' ELSE 'volatile' END,
+               p.prosecdef, l.lanname, obj_description(p.oid, 'pg_proc'),
+               CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid) END
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
+        WHERE {PRODUCT_SCHEMAS} AND {_NOT_EXTENSION_MEMBER.format(catalog='pg_proc', oid='p.oid')}
+        ORDER BY 1, 2, 3""").fetchall()
+    return [RoutineRow(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class SequenceRow:
+    schema: str
+    name: str
+    definition: str  # `AS bigint START WITH 1 INCREMENT BY 1 ...`
+    comment: str | None
+
+
+def sequences(conn: Conn) -> list[SequenceRow]:
+    """Sequences not owned by an identity or serial column (those are part of their column)."""
+    rows = conn.execute(f"""
+        SELECT n.nspname, c.relname,
+               format('AS %s START WITH %s INCREMENT BY %s MINVALUE %s MAXVALUE %s CACHE %s%s',
+                      format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache,
+                      CASE WHEN s.seqcycle THEN ' CYCLE' ELSE '' END),
+               obj_description(c.oid, 'pg_class')
+        FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE {PRODUCT_SCHEMAS}
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                          AND d.deptype IN ('a', 'i', 'e'))
+        ORDER BY 1, 2""").fetchall()
+    return [SequenceRow(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class TypeRow:
+    schema: str
+    name: str
+    kind: str  # enum | domain | composite
+    definition: str  # enum: the labels; domain: base type, default, NOT NULL and checks; composite: fields
+    comment: str | None
+    labels: tuple[str, ...]  # an enum's values in order
+
+
+def types(conn: Conn) -> list[TypeRow]:
+    rows = conn.execute(f"""
+        SELECT n.nspname, t.typname,
+               CASE t.typtype WHEN 'e' THEN 'enum' WHEN 'd' THEN 'domain' ELSE 'composite' END,
+               CASE t.typtype
+                   WHEN 'd' THEN concat_ws(' ', format_type(t.typbasetype, t.typtypmod),
+                       'DEFAULT ' || t.typdefault, CASE WHEN t.typnotnull THEN 'NOT NULL' END,
+                       (SELECT string_agg(format('CONSTRAINT %I %s', k.conname, pg_get_constraintdef(k.oid)), ' '
+                                          ORDER BY k.conname)
+                        FROM pg_constraint k WHERE k.contypid = t.oid))
+                   WHEN 'c' THEN (SELECT string_agg(format('%I %s', a.attname, format_type(a.atttypid, a.atttypmod)),
+                                                    ', ' ORDER BY a.attnum)
+                                  FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0
+                                    AND NOT a.attisdropped)
+                   ELSE '' END,
+               obj_description(t.oid, 'pg_type'),
+               ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder)
+        FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+        WHERE (t.typtype IN ('e', 'd')
+               OR (t.typtype = 'c' AND (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c'))
+          AND {PRODUCT_SCHEMAS} AND {_NOT_EXTENSION_MEMBER.format(catalog='pg_type', oid='t.oid')}
+        ORDER BY 1, 2""").fetchall()
+    return [TypeRow(*_tupled(row)) for row in rows]
+
+
+def extensions(conn: Conn) -> list[str]:
+    """Installed extensions but plpgsql (always there); versions left out, as they differ by server."""
+    rows = conn.execute("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1").fetchall()
+    return [row[0] for row in rows]
+
+
+# Where the product records the data classification of every column (governance_catalog migration).
+CLASSIFICATIONS_TABLE = "governance.column_classifications"
+
+
+def column_classifications(conn: Conn) -> dict[tuple[str, str, str], str]:
+    """(schema, table, column) -> classification; empty when the repository has no such catalog."""
+    present = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (CLASSIFICATIONS_TABLE,)).fetchone()
+    if not present or not present[0]:
+        return {}
+    rows = conn.execute(f"SELECT schema_name, table_name, column_name, classification FROM {CLASSIFICATIONS_TABLE}"
+                        ).fetchall()
+    return {(schema, table, column): classification for schema, table, column, classification in rows}

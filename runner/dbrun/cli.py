@@ -445,6 +445,48 @@ def lint(
     raise typer.Exit(result.exit_code)
 
 
+@app.command()
+def docs(
+    ctx: typer.Context,
+    check: Annotated[bool, typer.Option("--check", help="write nothing; exit 1 and print the diff when the "
+                                        "committed reference or snapshot differ")] = False,
+) -> None:
+    """Generate docs/reference/ (entity dictionary, ERDs, change log) and schema/schema.sql.
+
+    Without --database-url the repository is applied to a throwaway database on the embedded cluster;
+    with it, that database is read as it is.
+    """
+    c = _ctx(ctx)
+    outcome = _guard(c, lambda: api.reference(c.settings(), check=check))
+    _notes(c, outcome)
+    if c.json:
+        c.out.print_json(report.dumps(report.reference_dict(outcome)))
+    else:
+        c.out.print(report.reference_renderable(outcome))
+    if check and outcome.differences:
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
+@app.command()
+def diff(
+    ctx: typer.Context,
+    snapshot: Annotated[Path | None, typer.Option("--snapshot", help="snapshot to compare with",
+                                                  show_default="schema/schema.sql")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="print one JSON document (as the global --json)")]
+    = False,
+) -> None:
+    """Compare a live database's schema with the committed snapshot (read-only); exit 1 on drift."""
+    c = _ctx(ctx)
+    outcome = _guard(c, lambda: api.diff(c.settings(), snapshot))
+    _notes(c, outcome.target)
+    if c.json or json_output:
+        c.out.print_json(report.dumps(report.drift_dict(outcome)))
+    else:
+        c.out.print(report.drift_renderable(outcome))
+    if outcome.drift.drifted:
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
 @local_app.command("start")
 def local_start(ctx: typer.Context) -> None:
     """Create (first time) and start the local cluster."""

@@ -21,9 +21,12 @@ import json
 import os
 import pwd
 import re
+import secrets
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -382,6 +385,19 @@ class LocalCluster:
                 # Seeds refuse databases not marked as development (see `dbrun seed`).
                 conn.execute(sql.SQL("ALTER DATABASE {} SET dbrun.environment = 'development'")
                              .format(sql.Identifier(dbname)))
+
+    @contextmanager
+    def scratch_database(self, prefix: str) -> Iterator[str]:
+        """A new empty database on this cluster (started if needed), dropped afterwards; yields its URL."""
+        state = self.start()
+        name = f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
+        with psycopg.connect(self.conninfo(state, "postgres"), autocommit=True) as admin:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        try:
+            yield self.conninfo(state, name)
+        finally:
+            with psycopg.connect(self.conninfo(state, "postgres"), autocommit=True) as admin:
+                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
     # -- connection details ----------------------------------------------------------------
 

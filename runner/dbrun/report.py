@@ -12,7 +12,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from dbrun.api import RepairOutcome, RunOutcome, StatusReport
+from dbrun.api import DriftOutcome, ReferenceOutcome, RepairOutcome, RunOutcome, StatusReport
 from dbrun.checks import CheckResult
 from dbrun.errors import DbrunError, MigrationFailed, Problem, ProblemsFound, StatementError
 from dbrun.execute import Event
@@ -301,3 +301,58 @@ def cluster_renderable(status: ClusterStatus) -> RenderableType:
     table.add_row("url", status.url or "(start it first)")
     table.add_row("stop with", "dbrun local stop")
     return table
+
+
+# -- docs and diff ---------------------------------------------------------------------------
+
+def reference_dict(outcome: ReferenceOutcome) -> dict[str, Any]:
+    return _jsonable_dict({
+        "source": outcome.source, "checked": outcome.checked, "up_to_date": not outcome.differences,
+        "files": sorted(outcome.files),
+        "differences": [{"path": d.path, "status": d.status, "diff": d.diff} for d in outcome.differences]})
+
+
+def reference_renderable(outcome: ReferenceOutcome) -> RenderableType:
+    count = len(outcome.files)
+    if not outcome.differences:
+        return Text(f"the reference and the snapshot are up to date ({count} files, from {outcome.source})",
+                    style="green")
+    done = {} if outcome.checked else {"missing": "created", "changed": "updated", "stale": "removed"}
+    listing = "\n".join(f"  {done.get(d.status, d.status):<8} {d.path.as_posix()}" for d in outcome.differences)
+    if not outcome.checked:
+        return Text(f"updated {len(outcome.differences)} of {count} files (from {outcome.source}):\n{listing}")
+    diffs = "".join(d.diff for d in outcome.differences)
+    return Group(
+        Text(f"{len(outcome.differences)} generated file(s) differ from what the repository produces "
+             f"(from {outcome.source}):\n{listing}", style="red"),
+        Text(diffs),
+        Text("regenerate them with `dbrun docs` and commit the result", style="yellow"))
+
+
+def drift_dict(outcome: DriftOutcome) -> dict[str, Any]:
+    drift = outcome.drift
+    return _jsonable_dict({
+        "snapshot": outcome.snapshot, "drift": drift.drifted,
+        "added": [{"kind": key.kind, "name": key.name, "sql": text} for key, text in drift.added],
+        "missing": [{"kind": key.kind, "name": key.name, "sql": text} for key, text in drift.missing],
+        "changed": [{"kind": c.key.kind, "name": c.key.name, "diff": list(c.diff)} for c in drift.changed]})
+
+
+def drift_renderable(outcome: DriftOutcome) -> RenderableType:
+    drift = outcome.drift
+    if not drift.drifted:
+        return Text(f"no drift: the database matches {outcome.snapshot}", style="green")
+    table = Table(title=f"drift from {outcome.snapshot}", show_lines=True)
+    for column in ("state", "kind", "object", "detail"):
+        table.add_column(column, overflow="fold")
+    for key, text in drift.added:
+        table.add_row(Text("added", style="red"), key.kind, key.name, "not in the snapshot: created outside the "
+                      "repository, or the snapshot is older than this database\n" + text.splitlines()[0])
+    for key, _text in drift.missing:
+        table.add_row(Text("missing", style="red"), key.kind, key.name, "in the snapshot, not in the database")
+    for change in drift.changed:
+        table.add_row(Text("changed", style="yellow"), change.key.kind, change.key.name,
+                      "\n".join(line for line in change.diff if line[:1] in "+-" and line[:3] not in ("---", "+++")))
+    summary = (f"{len(drift.added)} added, {len(drift.missing)} missing, {len(drift.changed)} changed "
+               "(exit 1)")
+    return Group(table, Text(summary, style="red"))

@@ -814,3 +814,75 @@ def scaffold_migration(root: Path, slug: str, transactional: bool = True) -> tup
     for path, template in ((up_path, NEW_TEMPLATE_UP), (down_path, NEW_TEMPLATE_DOWN)):
         path.write_text(env.get_template(template).render(**context), encoding="utf-8")
     return up_path, down_path
+
+
+# ---------------------------------------------------------------------------------------------
+# migration headers (DESIGN §5): `-- Migration: <slug>`, a purpose paragraph, `-- Locks: ...`
+
+_HEADER_SKIPPED = re.compile(r"^(migration|version|dbrun|depends|transactional)\s*:", re.IGNORECASE)
+_HEADER_LOCKS = re.compile(r"^locks\s*:\s*", re.IGNORECASE)
+_HEADER_PURPOSE = re.compile(r"^purpose\s*:\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class MigrationHeader:
+    """What a migration's header comment says it does: for the change log."""
+
+    purpose: tuple[str, ...]  # paragraphs; a line starting with "- " starts a list item of its own
+    locks: str | None
+
+
+def _header_lines(text: str) -> list[str]:
+    """The comment lines at the top of a file, without their `--`."""
+    lines = []
+    for raw in text.splitlines():
+        stripped = raw.strip()
+        if not stripped.startswith("--"):
+            break
+        lines.append(stripped[2:].removeprefix(" ").rstrip())
+    return lines
+
+
+def _join_wrapped(lines: list[str]) -> str:
+    """Lines of one paragraph as one line; a word hyphenated across a line break stays one word."""
+    joined = lines[0]
+    for line in lines[1:]:
+        glue = "" if re.search(r"\w-$", joined) else " "
+        joined += glue + line
+    return joined
+
+
+def migration_header(text: str) -> MigrationHeader:
+    """Read the purpose and the declared locks from a migration's leading comment block.
+
+    Wrapped lines are joined; a blank comment line ends a paragraph; directives and the
+    `Migration:`/`Version:` lines are not part of the purpose.
+    """
+    paragraphs: list[str] = []
+    locks: list[str] = []
+    current: list[str] = []
+    in_locks = False
+
+    def close() -> None:
+        if current:
+            paragraphs.append(_join_wrapped(current))
+            current.clear()
+
+    for line in _header_lines(text):
+        content = line.strip()
+        if _HEADER_SKIPPED.match(content):
+            continue
+        if _HEADER_LOCKS.match(content):
+            close()
+            in_locks = True
+            content = _HEADER_LOCKS.sub("", content)
+        if in_locks:
+            if content:
+                locks.append(content)
+            continue
+        if not content or content.startswith("- "):
+            close()
+        if content:
+            current.append(_HEADER_PURPOSE.sub("", content))
+    close()
+    return MigrationHeader(tuple(paragraphs), " ".join(locks) or None)

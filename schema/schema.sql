@@ -767,20 +767,20 @@ CREATE POLICY users_update_tenant ON core.users
 
 -- view: core.api_key_overview
 CREATE VIEW core.api_key_overview WITH (security_invoker=true) AS
- SELECT k.organization_id,
-    k.api_key_id,
-    k.user_id,
-    k.name,
-    k.prefix,
-    k.scopes,
+ SELECT organization_id,
+    api_key_id,
+    user_id,
+    name,
+    prefix,
+    scopes,
         CASE
-            WHEN k.status = 'active'::text AND k.expires_at IS NOT NULL AND k.expires_at <= now() THEN 'expired'::text
-            ELSE k.status
+            WHEN status = 'active'::text AND expires_at IS NOT NULL AND expires_at <= now() THEN 'expired'::text
+            ELSE status
         END AS effective_status,
-    k.created_at,
-    k.expires_at,
-    k.revoked_at,
-    k.last_used_at
+    created_at,
+    expires_at,
+    revoked_at,
+    last_used_at
    FROM core.api_keys k;
 COMMENT ON VIEW core.api_key_overview IS 'API keys without their secret hash, with effective_status (expiry applied). Caller''s RLS applies.';
 COMMENT ON COLUMN core.api_key_overview.effective_status IS 'active, revoked or expired, expiry applied.';
@@ -1208,17 +1208,17 @@ CREATE POLICY rollup_marks_all_all_tenants ON usage.rollup_marks
 
 -- view: usage.daily_usage
 CREATE VIEW usage.daily_usage WITH (security_invoker=true) AS
- SELECT r.organization_id,
-    r.day,
-    sum(r.requests)::bigint AS requests,
-    sum(r.errors)::bigint AS errors,
-    sum(r.tokens_in)::bigint AS tokens_in,
-    sum(r.tokens_out)::bigint AS tokens_out,
-    sum(r.cost) AS cost,
-    round(sum(r.latency_ms_sum) / sum(r.requests), 1) AS latency_ms_avg,
-    max(r.latency_ms_max) AS latency_ms_max
+ SELECT organization_id,
+    day,
+    sum(requests)::bigint AS requests,
+    sum(errors)::bigint AS errors,
+    sum(tokens_in)::bigint AS tokens_in,
+    sum(tokens_out)::bigint AS tokens_out,
+    sum(cost) AS cost,
+    round(sum(latency_ms_sum) / sum(requests), 1) AS latency_ms_avg,
+    max(latency_ms_max) AS latency_ms_max
    FROM usage.daily_rollups r
-  GROUP BY r.organization_id, r.day;
+  GROUP BY organization_id, day;
 COMMENT ON VIEW usage.daily_usage IS 'Usage per organization and UTC day over all models, from usage.daily_rollups. Caller''s RLS applies.';
 COMMENT ON COLUMN usage.daily_usage.latency_ms_avg IS 'Mean latency in ms over the day''s requests.';
 GRANT SELECT ON usage.daily_usage TO app_ro;

@@ -107,11 +107,29 @@ def _table_block(table: Relation) -> list[str]:
     return lines
 
 
+_FROM_ONE_RELATION = re.compile(r"^\s*FROM [\w.\"]+ (?:AS )?(?P<alias>\w+)\s*;?$", re.MULTILINE)
+
+
+def _view_body(definition: str) -> str:
+    """A view's deparsed query, the same from every PostgreSQL version.
+
+    From 16 on, PostgreSQL prints the columns of a view over one relation without the relation's
+    alias (`SELECT organization_id ... FROM core.api_keys k`), 15 with it (`k.organization_id`).
+    The alias is dropped when the query reads exactly one relation, so both give the same text.
+    """
+    definition = definition.rstrip().rstrip(";")
+    match = _FROM_ONE_RELATION.search(definition)
+    single = match is not None and len(re.findall(r"\b(?:FROM|JOIN)\b", definition)) == 1
+    if not single or match is None:
+        return definition + ";"
+    return re.sub(rf"\b{re.escape(match['alias'])}\.(?=[a-z_\"])", "", definition) + ";"
+
+
 def _view_block(view: Relation) -> list[str]:
     name = _qualified(view.row.schema, view.row.name)
     materialized = "MATERIALIZED " if view.row.kind == "m" else ""
     options = f" WITH ({view.row.options})" if view.row.options else ""
-    lines = [f"CREATE {materialized}VIEW {name}{options} AS", (view.row.view_definition or "").rstrip().rstrip(";") + ";"]
+    lines = [f"CREATE {materialized}VIEW {name}{options} AS", _view_body(view.row.view_definition or "")]
     lines += _comment(f"{materialized}VIEW", name, view.row.comment)
     for column in view.columns:
         lines += _comment("COLUMN", f"{name}.{_ident(column.name)}", column.comment)

@@ -48,7 +48,8 @@ def copy_repository(target: Path, cluster_dir: Path) -> None:
     for part in COPIED:
         shutil.copytree(REPO / part, target / part)
     pyproject = (REPO / "pyproject.toml").read_text()
-    (target / "pyproject.toml").write_text(pyproject.replace("[tool.dbrun]\n", f'[tool.dbrun]\nlocal_dir = "{cluster_dir}"\n'))
+    pointed = pyproject.replace("[tool.dbrun]\n", f'[tool.dbrun]\nlocal_dir = "{cluster_dir}"\n')
+    (target / "pyproject.toml").write_text(pointed)
 
 
 def main() -> None:

@@ -157,6 +157,23 @@ class Model:
     def tables(self) -> list[Relation]:
         return [t for s in self.schemas for t in s.tables]
 
+    def enumerations(self) -> list[Enumeration]:
+        """Every column restricted to a list of values by a CHECK, and every enum type, by name."""
+        found = [Enumeration(f"{table.qualified}.{', '.join(check.columns)}", table, check.name, values)
+                 for table in self.tables for check in table.checks
+                 if (values := allowed_values(check.definition))]
+        found += [Enumeration(f"{schema.name}.{row.name}", None, "enum type", row.labels)
+                  for schema in self.schemas for row in schema.types if row.kind == "enum"]
+        return sorted(found, key=lambda e: e.name)
+
+
+@dataclass(frozen=True)
+class Enumeration:
+    name: str  # schema.table.column (or schema.type)
+    table: Relation | None
+    source: str  # the CHECK constraint's name, or "enum type"
+    values: tuple[str, ...]
+
 
 def read_model(conn: catalog.Conn) -> Model:
     """The whole product schema, read in a dozen queries under settings that make it deterministic."""

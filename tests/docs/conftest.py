@@ -45,7 +45,7 @@ def generated_bytes() -> Callable[[Path], dict[str, bytes]]:
     """Every generated file under a root, by relative path."""
 
     def read(root: Path) -> dict[str, bytes]:
-        paths = sorted((root / "docs" / "reference").glob("*.md")) + [root / "schema" / "schema.sql"]
+        paths = [*sorted((root / "docs" / "reference").glob("*.md")), root / "schema" / "schema.sql"]
         return {p.relative_to(root).as_posix(): p.read_bytes() for p in paths}
 
     return read

@@ -22,7 +22,8 @@ def test_header_purpose_joins_wrapped_lines_and_stops_at_locks() -> None:
 
 
 def test_header_list_items_and_paragraphs_stay_apart() -> None:
-    header = migration_header("-- Migration: x\n-- Fix forward.\n--\n-- Second paragraph.\n-- - one\n-- - two\n--   wrapped\n")
+    header = migration_header("-- Migration: x\n-- Fix forward.\n--\n-- Second paragraph.\n"
+                              "-- - one\n-- - two\n--   wrapped\n")
     assert header.purpose == ("Fix forward.", "Second paragraph.", "- one", "- two wrapped")
     assert header.locks is None
 

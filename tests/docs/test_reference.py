@@ -137,3 +137,11 @@ def test_index_links_every_schema_page_and_the_snapshot(repo_copy: Path, generat
     for page in pages:
         assert f"]({page}" in index
     assert "](../../schema/schema.sql)" in index
+
+
+def test_index_lists_every_enumeration_with_its_values(repo_copy: Path, generate: Generate) -> None:
+    generate(repo_copy)
+    index = (repo_copy / "docs" / "reference" / "README.md").read_text()
+    assert "| [`core.users.role`](core.md#coreusers) | owner, admin, member, viewer | `ck_users_role` |" in index
+    assert "| [`usage.events.status`](usage.md#usageevents) | success, client_error, server_error, timeout, " \
+           "rate_limited | `ck_events_status` |" in index

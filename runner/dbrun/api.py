@@ -315,7 +315,8 @@ class ReferenceOutcome:
 
 
 @contextmanager
-def _documented_database(settings: Settings) -> Iterator[tuple[str, Conn, tuple[str, ...]]]:
+def _documented_database(settings: Settings,
+                         repository: source.Repository) -> Iterator[tuple[str, Conn, tuple[str, ...]]]:
     """The database to document: the URL given, else the repository applied to a throwaway database.
 
     The throwaway one lives on the embedded local cluster and is dropped afterwards, so `dbrun docs`
@@ -324,7 +325,7 @@ def _documented_database(settings: Settings) -> Iterator[tuple[str, Conn, tuple[
     if settings.database_url:
         conn = connect(settings.database_url)
         try:
-            yield redact(settings.database_url), conn, ()
+            yield redact(settings.database_url), conn, _version_notes(conn, repository)
         finally:
             conn.close()
         return
@@ -343,12 +344,25 @@ def _documented_database(settings: Settings) -> Iterator[tuple[str, Conn, tuple[
             conn.close()
 
 
+def _version_notes(conn: Conn, repository: source.Repository) -> tuple[str, ...]:
+    """A note when the database given is not at the repository's newest version (what it documents differs)."""
+    newest = max((m.version for m in repository.migrations), default=None)
+    try:
+        applied = max(history.read_state(conn).applied, default=None)
+    except psycopg.errors.InsufficientPrivilege:
+        return (f"cannot read {history.SCHEMA}.migrations as this role: the reference describes the database as it is",)
+    if applied == newest:
+        return ()
+    return (f"the database is at schema version {applied or 'none'}, the repository at {newest or 'none'}: "
+            "the reference describes the database as it is",)
+
+
 def reference(settings: Settings, check: bool = False) -> ReferenceOutcome:
     """Generate docs/reference/ and schema/schema.sql; with check, only report how the committed ones differ."""
     from dbrun import docs, snapshot
 
     repository = load(settings)
-    with _documented_database(settings) as (description, conn, notes):
+    with _documented_database(settings, repository) as (description, conn, notes):
         model = docs.read_model(conn)
     files = docs.render_reference(model, repository)
     files[docs.SNAPSHOT_PATH] = snapshot.render(model)

@@ -145,3 +145,10 @@ def test_index_lists_every_enumeration_with_its_values(repo_copy: Path, generate
     assert "| [`core.users.role`](core.md#coreusers) | owner, admin, member, viewer | `ck_users_role` |" in index
     assert "| [`usage.events.status`](usage.md#usageevents) | success, client_error, server_error, timeout, " \
            "rate_limited | `ck_events_status` |" in index
+
+
+def test_database_not_at_the_repository_version_gets_a_note(repo_copy: Path, db_url: str) -> None:
+    outcome = api.reference(load_settings(repo_copy, db_url), check=True)
+    newest = max(p.name[:12] for p in (repo_copy / "sql" / "up").glob("*.sql"))
+    assert outcome.notes == (f"the database is at schema version none, the repository at {newest}: "
+                             "the reference describes the database as it is",)

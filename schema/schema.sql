@@ -1006,8 +1006,8 @@ GRANT SELECT ON usage.daily_rollups TO app_rw;
 -- index: usage.idx_daily_rollups_day
 CREATE INDEX idx_daily_rollups_day ON usage.daily_rollups USING btree (day);
 
--- policy: usage.daily_rollups.daily_rollups_all_all_tenants
-CREATE POLICY daily_rollups_all_all_tenants ON usage.daily_rollups
+-- policy: usage.daily_rollups.daily_rollups_all_cross_tenant
+CREATE POLICY daily_rollups_all_cross_tenant ON usage.daily_rollups
     AS PERMISSIVE FOR ALL TO app_owner
     USING ((( SELECT current_setting('app.all_tenants'::text, true) AS current_setting) = 'on'::text))
     WITH CHECK ((( SELECT current_setting('app.all_tenants'::text, true) AS current_setting) = 'on'::text));
@@ -1155,8 +1155,8 @@ COMMENT ON COLUMN usage.hourly_rollups.refreshed_at IS 'When the bucket was last
 GRANT SELECT ON usage.hourly_rollups TO app_ro;
 GRANT SELECT ON usage.hourly_rollups TO app_rw;
 
--- policy: usage.hourly_rollups.hourly_rollups_all_all_tenants
-CREATE POLICY hourly_rollups_all_all_tenants ON usage.hourly_rollups
+-- policy: usage.hourly_rollups.hourly_rollups_all_cross_tenant
+CREATE POLICY hourly_rollups_all_cross_tenant ON usage.hourly_rollups
     AS PERMISSIVE FOR ALL TO app_owner
     USING ((( SELECT current_setting('app.all_tenants'::text, true) AS current_setting) = 'on'::text))
     WITH CHECK ((( SELECT current_setting('app.all_tenants'::text, true) AS current_setting) = 'on'::text));
@@ -1200,8 +1200,8 @@ COMMENT ON COLUMN usage.rollup_marks.hour_start IS 'Start of the UTC hour whose 
 COMMENT ON COLUMN usage.rollup_marks.organization_ids IS 'Organizations whose bucket of that hour is stale; one entry per written event, so repeats are expected.';
 COMMENT ON COLUMN usage.rollup_marks.marked_at IS 'Start of the transaction that wrote the events.';
 
--- policy: usage.rollup_marks.rollup_marks_all_all_tenants
-CREATE POLICY rollup_marks_all_all_tenants ON usage.rollup_marks
+-- policy: usage.rollup_marks.rollup_marks_all_cross_tenant
+CREATE POLICY rollup_marks_all_cross_tenant ON usage.rollup_marks
     AS PERMISSIVE FOR ALL TO app_owner
     USING ((( SELECT current_setting('app.all_tenants'::text, true) AS current_setting) = 'on'::text))
     WITH CHECK ((( SELECT current_setting('app.all_tenants'::text, true) AS current_setting) = 'on'::text));

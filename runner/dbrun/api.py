@@ -344,17 +344,31 @@ def _documented_database(settings: Settings,
             conn.close()
 
 
-def _version_notes(conn: Conn, repository: source.Repository) -> tuple[str, ...]:
-    """A note when the database given is not at the repository's newest version (what it documents differs)."""
-    newest = max((m.version for m in repository.migrations), default=None)
+class _Unreadable:
+    """The applied version could not be read (the role may not read the bookkeeping schema)."""
+
+
+def _applied_version(conn: Conn) -> str | _Unreadable | None:
     try:
-        applied = max(history.read_state(conn).applied, default=None)
+        return max(history.read_state(conn).applied, default=None)
     except psycopg.errors.InsufficientPrivilege:
-        return (f"cannot read {history.SCHEMA}.migrations as this role: the reference describes the database as it is",)
-    if applied == newest:
+        return _Unreadable()
+
+
+def _version_note(conn: Conn, expected: str | None, what: str) -> tuple[str, ...]:
+    """A note when the database is not at the version `what` (the repository, the snapshot) is at."""
+    applied = _applied_version(conn)
+    if isinstance(applied, _Unreadable):
+        return (f"cannot read {history.SCHEMA}.migrations as this role, so not the database's schema version",)
+    if applied == expected:
         return ()
-    return (f"the database is at schema version {applied or 'none'}, the repository at {newest or 'none'}: "
-            "the reference describes the database as it is",)
+    return (f"the database is at schema version {applied or 'none'}, {what} at {expected or 'none'}",)
+
+
+def _version_notes(conn: Conn, repository: source.Repository) -> tuple[str, ...]:
+    newest = max((m.version for m in repository.migrations), default=None)
+    notes = _version_note(conn, newest, "the repository")
+    return tuple(f"{note}: the reference describes the database as it is" for note in notes)
 
 
 def reference(settings: Settings, check: bool = False) -> ReferenceOutcome:
@@ -365,7 +379,7 @@ def reference(settings: Settings, check: bool = False) -> ReferenceOutcome:
     with _documented_database(settings, repository) as (description, conn, notes):
         model = docs.read_model(conn)
     files = docs.render_reference(model, repository)
-    files[docs.SNAPSHOT_PATH] = snapshot.render(model)
+    files[docs.SNAPSHOT_PATH] = snapshot.render(model, docs.schema_version(repository))
     differences = docs.compare(settings.root, files) if check else docs.write(settings.root, files)
     return ReferenceOutcome(description, files, differences, check, notes)
 
@@ -375,6 +389,7 @@ class DriftOutcome:
     target: Target
     snapshot: Path
     drift: Drift
+    notes: tuple[str, ...] = ()
 
 
 def diff(settings: Settings, snapshot_path: Path | None = None) -> DriftOutcome:
@@ -388,4 +403,5 @@ def diff(settings: Settings, snapshot_path: Path | None = None) -> DriftOutcome:
     with _session(settings) as (target, conn):
         conn.execute("SET default_transaction_read_only = on")
         model = docs.read_model(conn)
-    return DriftOutcome(target, path, snapshot.drift(expected, model))
+        notes = _version_note(conn, snapshot.version_of(expected), "the snapshot")
+    return DriftOutcome(target, path, snapshot.drift(expected, model), notes)

@@ -757,14 +757,17 @@ def extensions(conn: Conn) -> list[str]:
 
 
 # Where the product records the data classification of every column (governance_catalog migration).
-CLASSIFICATIONS_TABLE = "governance.column_classifications"
+CLASSIFICATIONS_SCHEMA, CLASSIFICATIONS_TABLE = "governance", "column_classifications"
 
 
 def column_classifications(conn: Conn) -> dict[tuple[str, str, str], str]:
-    """(schema, table, column) -> classification; empty when the repository has no such catalog."""
-    present = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (CLASSIFICATIONS_TABLE,)).fetchone()
-    if not present or not present[0]:
+    """(schema, table, column) -> classification; empty when there is no such catalog or this role cannot read it."""
+    readable = conn.execute(
+        """SELECT has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.oid, 'SELECT')
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = %s AND c.relname = %s""", (CLASSIFICATIONS_SCHEMA, CLASSIFICATIONS_TABLE)).fetchone()
+    if not readable or not readable[0]:
         return {}
-    rows = conn.execute(f"SELECT schema_name, table_name, column_name, classification FROM {CLASSIFICATIONS_TABLE}"
-                        ).fetchall()
+    rows = conn.execute(f"SELECT schema_name, table_name, column_name, classification "
+                        f"FROM {CLASSIFICATIONS_SCHEMA}.{CLASSIFICATIONS_TABLE}").fetchall()
     return {(schema, table, column): classification for schema, table, column, classification in rows}

@@ -479,6 +479,7 @@ def diff(
     c = _ctx(ctx)
     outcome = _guard(c, lambda: api.diff(c.settings(), snapshot))
     _notes(c, outcome.target)
+    _notes(c, outcome)
     if c.json or json_output:
         c.out.print_json(report.dumps(report.drift_dict(outcome)))
     else:

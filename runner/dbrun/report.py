@@ -332,7 +332,7 @@ def reference_renderable(outcome: ReferenceOutcome) -> RenderableType:
 def drift_dict(outcome: DriftOutcome) -> dict[str, Any]:
     drift = outcome.drift
     return _jsonable_dict({
-        "snapshot": outcome.snapshot, "drift": drift.drifted,
+        "snapshot": outcome.snapshot, "drift": drift.drifted, "notes": list(outcome.notes),
         "added": [{"kind": key.kind, "name": key.name, "sql": text} for key, text in drift.added],
         "missing": [{"kind": key.kind, "name": key.name, "sql": text} for key, text in drift.missing],
         "changed": [{"kind": c.key.kind, "name": c.key.name, "diff": list(c.diff)} for c in drift.changed]})

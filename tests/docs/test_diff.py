@@ -85,3 +85,25 @@ def test_missing_snapshot_is_a_usage_error(dbrun_cli: Callable[..., Any], produc
     result = dbrun_cli("diff", "--snapshot", str(tmp_path / "nothing.sql"), url=product_url)
     assert result.exit_code == 2
     assert "no schema snapshot" in result.stderr
+
+
+def test_snapshot_version_differing_from_the_database_is_noted(
+        dbrun_cli: Callable[..., Any], product_url: str, snapshot_path: Path) -> None:
+    text = snapshot_path.read_text()
+    assert text.startswith("-- Schema version: 2")
+    applied = text[len("-- Schema version: "):][:12]
+    snapshot_path.write_text(text.replace(applied, "209901010000", 1))
+    _code, report = _diff(dbrun_cli, product_url, snapshot_path)
+    assert report["notes"] == [f"the database is at schema version {applied}, the snapshot at 209901010000"]
+
+
+def test_read_only_login_can_diff_without_reading_the_bookkeeping(
+        dbrun_cli: Callable[..., Any], product_url: str, snapshot_path: Path) -> None:
+    role = "docs_diff_reader"
+    _execute(product_url, f"CREATE ROLE {role} LOGIN IN ROLE app_ro")
+    try:
+        code, report = _diff(dbrun_cli, product_url.replace("postgres@", f"{role}@"), snapshot_path)
+    finally:
+        _execute(product_url, f"DROP ROLE {role}")
+    assert (code, report["drift"]) == (0, False)
+    assert report["notes"] == ["cannot read dbrun.migrations as this role, so not the database's schema version"]

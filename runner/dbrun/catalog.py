@@ -668,7 +668,6 @@ class RoutineRow:
     kind: str  # function | procedure | aggregate | window
     volatility: str  # immutable | stable | volatile
     security_definer: bool
-    language: str
     comment: str | None
     definition: str | None  # CREATE OR REPLACE ... (None for aggregates, which pg_get_functiondef refuses)
 
@@ -683,9 +682,9 @@ def routines(conn: Conn) -> list[RoutineRow]:
                CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' WHEN 'w' THEN 'window'
                    ELSE 'function' END,
                CASE p.provolatile WHEN 'i' THEN 'immutable' WHEN 's' THEN 'stable' ELSE 'volatile' END,
-               p.prosecdef, l.lanname, obj_description(p.oid, 'pg_proc'),
+               p.prosecdef, obj_description(p.oid, 'pg_proc'),
                CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid) END
-        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
         WHERE {PRODUCT_SCHEMAS} AND {_NOT_EXTENSION_MEMBER.format(catalog='pg_proc', oid='p.oid')}
         ORDER BY 1, 2, 3""").fetchall()
     return [RoutineRow(*row) for row in rows]

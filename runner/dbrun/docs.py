@@ -28,7 +28,6 @@ CHANGELOG_PAGE = "changelog.md"
 REGENERATE = ".venv/bin/dbrun docs"
 
 TABLE_KINDS = ("r", "p", "f")
-VIEW_KINDS = ("v", "m")
 ON_DELETE = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 TRIGGER_STATE = {"O": "enabled", "A": "enabled (always)", "R": "enabled (replica only)", "D": "disabled"}
 RELKIND_LABEL = {"r": "table", "p": "partitioned table", "f": "foreign table", "v": "view", "m": "materialized view"}

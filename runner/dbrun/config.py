@@ -53,6 +53,17 @@ def _non_negative(value: Any, what: str) -> int:
 
 
 @dataclass(frozen=True)
+class LintSettings:
+    """[tool.dbrun.lint]: which findings count, from which migration on, and where the baseline is."""
+
+    select: tuple[str, ...] = ()  # code prefixes ("DN", "SQ-ban-drop-table"); empty = every rule
+    ignore: tuple[str, ...] = ()
+    # code prefix -> first migration version it applies to: older (applied, immutable) files are exempt
+    from_version: dict[str, str] = field(default_factory=dict)
+    baseline: Path = Path("lint-baseline.json")  # relative to the repository root
+
+
+@dataclass(frozen=True)
 class Settings:
     root: Path
     database_url: str | None = None
@@ -64,6 +75,7 @@ class Settings:
     frozen_tables: tuple[str, ...] = ()
     template_vars: dict[str, Any] = field(default_factory=dict)
     local_dir: Path | None = None
+    lint: LintSettings = field(default_factory=LintSettings)
 
     @property
     def cluster_dir(self) -> Path:
@@ -93,7 +105,38 @@ _KNOWN_KEYS = {
     "frozen_tables",
     "template_vars",
     "local_dir",
+    "lint",
 }
+_LINT_KEYS = {"select", "ignore", "from_version", "baseline"}
+_VERSION = re.compile(r"^\d{12}$")
+
+
+def _lint_settings(section: Any, path: Path) -> LintSettings:
+    """[tool.dbrun.lint], validated: lists of strings, 12-digit versions, a relative baseline path."""
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [tool.dbrun.lint] must be a table")
+    unknown = sorted(set(section) - _LINT_KEYS)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) in [tool.dbrun.lint]: {', '.join(unknown)}",
+                          hint=f"known keys: {', '.join(sorted(_LINT_KEYS))}")
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in ("select", "ignore"):
+        value = section.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+            raise ConfigError(f"{path}: [tool.dbrun.lint] {key} must be a list of rule codes or prefixes",
+                              hint=f'e.g. {key} = ["DN", "SQ-prefer-bigint-over-int"]')
+        lists[key] = tuple(item.strip() for item in value)
+    starts = section.get("from_version", {})
+    if not isinstance(starts, dict) or not all(
+            isinstance(version, str) and _VERSION.match(version) for version in starts.values()):
+        raise ConfigError(f"{path}: [tool.dbrun.lint] from_version must map rule prefixes to 12-digit versions",
+                          hint='e.g. from_version = { DN = "202612010000" }')
+    baseline = section.get("baseline", "lint-baseline.json")
+    if not isinstance(baseline, str) or not baseline or Path(baseline).is_absolute():
+        raise ConfigError(f"{path}: [tool.dbrun.lint] baseline must be a path relative to the repository",
+                          hint='e.g. baseline = "lint-baseline.json"')
+    return LintSettings(select=lists["select"], ignore=lists["ignore"],
+                        from_version={str(k): str(v) for k, v in starts.items()}, baseline=Path(baseline))
 
 
 def load_settings(
@@ -135,6 +178,7 @@ def load_settings(
             frozen_tables=tuple(merged.get("frozen_tables", ())),
             template_vars=dict(merged.get("template_vars", {})),
             local_dir=(root / local_dir) if local_dir else None,
+            lint=_lint_settings(merged.get("lint", {}), root / "pyproject.toml"),
         )
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"invalid [tool.dbrun] setting: {exc}") from exc

@@ -472,6 +472,10 @@ class _Refused:
     hint: str
 
 
+# A function body's BEGIN ... END is not transaction control; bodies are dollar-quoted ($$ or $tag$).
+_DOLLAR_QUOTED = re.compile(r"\$(?P<tag>(?:[A-Za-z_]\w*)?)\$.*?\$(?P=tag)\$", re.DOTALL)
+
+
 _TX_HINT = ("remove it: dbrun owns the transaction (use `-- dbrun: transactional=false` for statements that "
             "cannot run in one)")
 _NON_TX_HINT = ("add `-- dbrun: transactional=false` to the file's header and make it re-runnable "
@@ -505,8 +509,8 @@ def _cannot_run_in_transaction(node: Any) -> str | None:
 def _refused_statements(file: SqlFile, transactional: bool) -> Iterable[_Refused]:
     """Transaction control anywhere, and statements that cannot run in a transaction in a transactional
     file: the server would refuse them part-way through the run."""
-    if not _MAYBE_REFUSED.search(file.text):
-        return  # the common case: no need to parse the file
+    if not _MAYBE_REFUSED.search(_DOLLAR_QUOTED.sub(" ", file.text)):
+        return  # the common case (function bodies aside): no need to parse the file
     import pglast
     from pglast import ast
 

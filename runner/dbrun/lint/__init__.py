@@ -3,6 +3,9 @@
     report = run_lint(settings, paths=None, since=None, show_silenced=False)
     text = render(report, "text")        # or "json", "github"
     exit code = report.exit_code         # 1 when any error remains, else 0
+
+A run: the files -> per-file findings (cached) + repository findings -> noqa -> one finding per
+problem -> the repository's selection ([tool.dbrun.lint]) -> the baseline -> the report.
 """
 
 from __future__ import annotations
@@ -10,21 +13,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from dbrun.config import Settings, load_settings
-from dbrun.errors import ConfigError, ProblemsFound
+from dbrun.errors import ConfigError
+from dbrun.lint import baseline, selection
+from dbrun.lint.cache import LintCache
 from dbrun.lint.findings import Finding, LintReport, Severity, Silenced
-from dbrun.lint.fluff import lint_files, lint_text, make_linter
+from dbrun.lint.merge import deduplicate
 from dbrun.lint.noqa import Noqa, apply_noqa, parse_noqa
 from dbrun.lint.render import OutputFormat, render
-from dbrun.lint.squawk import SquawkInput, run_squawk
+from dbrun.lint.sql_pass import sql_findings
 from dbrun.lint.worktree import (
     LINTED_DIRS,
     changes_since,
     is_lintable,
     repository_findings,
     timeout_findings,
-    transactional,
 )
-from dbrun.source import render_template
 
 __all__ = ["Finding", "LintReport", "OutputFormat", "Severity", "Silenced", "render", "run_lint"]
 
@@ -34,9 +37,19 @@ def run_lint(
     paths: list[Path] | None = None,
     since: str | None = None,
     show_silenced: bool = False,
+    *,
+    use_cache: bool = True,
+    update_baseline: bool = False,
 ) -> LintReport:
-    """Lint the whole repository, the given files, or the files changed since a git revision."""
+    """Lint the whole repository, the given files, or the files changed since a git revision.
+
+    `update_baseline` writes every current finding to the baseline file (whole repository only).
+    """
     settings = settings_or_root if isinstance(settings_or_root, Settings) else load_settings(settings_or_root)
+    selection.validate(settings.lint)
+    if update_baseline and (paths or since is not None):
+        raise ConfigError("--update-baseline records the whole repository's findings",
+                          hint="run `dbrun lint --update-baseline` without PATHS or --since")
     root = settings.root
     findings: list[Finding] = []
     if since is not None:
@@ -50,7 +63,9 @@ def run_lint(
         targets = select_files(root, paths) if paths else all_files(root)
 
     texts = {rel: read_source(root, rel) for rel in targets}
-    findings.extend(sql_findings(settings, texts))
+    cache = LintCache.open(root, use_cache)
+    findings.extend(sql_findings(settings, texts, cache))
+    cache.save(prune=not paths and since is None)
     findings.extend(timeout_findings(settings, texts))
     findings.extend(_only(repository_findings(settings), None if paths is None and since is None else texts))
 
@@ -60,12 +75,43 @@ def run_lint(
         comments.extend(parsed)
         findings.extend(malformed)
     kept, silenced = apply_noqa(findings, comments)
-    return LintReport(
-        findings=sorted(set(kept), key=Finding.sort_key),
+    kept = selection.apply(deduplicate(set(kept), texts), settings.lint)
+    report = LintReport(
+        findings=sorted(kept, key=Finding.sort_key),
         silenced=sorted(silenced, key=lambda s: s.finding.sort_key()),
         files=sorted(targets),
         show_silenced=show_silenced,
     )
+    return _against_baseline(report, settings, _LineReader(root, texts), update_baseline)
+
+
+def _against_baseline(report: LintReport, settings: Settings, lines: _LineReader, update: bool) -> LintReport:
+    path = settings.root / settings.lint.baseline
+    if update:
+        report.baselined = baseline.write(path, report.findings, lines)
+        report.baseline_written = settings.lint.baseline
+        report.findings = []
+        return report
+    outcome = baseline.split(report.findings, baseline.load(path), lines)
+    report.findings, report.baselined, report.stale_baseline = outcome.new, outcome.baselined, outcome.stale
+    return report
+
+
+class _LineReader:
+    """The text of a finding's line (for the baseline), from the linted texts or the file."""
+
+    def __init__(self, root: Path, texts: dict[Path, str]) -> None:
+        self.root = root
+        self._lines = {rel: text.splitlines() for rel, text in texts.items()}
+
+    def __call__(self, path: Path, line: int) -> str:
+        if path not in self._lines:
+            try:
+                self._lines[path] = (self.root / path).read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                self._lines[path] = []
+        lines = self._lines[path]
+        return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
 def all_files(root: Path) -> list[Path]:
@@ -102,30 +148,6 @@ def read_source(root: Path, rel: Path) -> str:
         return (root / rel).read_text(encoding="utf-8")
     except UnicodeDecodeError:
         return ""  # load_repository reports it as SRC-ENCODING with the byte's line
-
-
-def sql_findings(settings: Settings, texts: dict[Path, str]) -> list[Finding]:
-    """sqlfluff and Squawk findings for the files (templates are rendered first)."""
-    root = settings.root
-    linter = make_linter(root, root / "policies", settings.frozen_tables)
-    plain = [rel for rel in texts if not rel.name.endswith(".j2")]
-    findings = lint_files(linter, root, [root / rel for rel in plain])
-    inputs = [SquawkInput(rel, transactional(root, rel, texts[rel])) for rel in plain]
-    for rel in texts:
-        if rel.name.endswith(".j2"):
-            rendered = _render(settings, rel)
-            if rendered is not None:
-                findings.extend(lint_text(linter, root, root / rel, rendered))
-                inputs.append(SquawkInput(rel, True, rendered))
-    findings.extend(run_squawk(root, inputs))
-    return findings
-
-
-def _render(settings: Settings, rel: Path) -> str | None:
-    try:
-        return render_template(settings.root, settings.root / rel, settings.template_vars)
-    except ProblemsFound:
-        return None  # load_repository reports the template error with its line
 
 
 def _only(findings: list[Finding], texts: dict[Path, str] | None) -> list[Finding]:

@@ -51,6 +51,9 @@ class LintReport:
     silenced: list[Silenced]
     files: list[Path]
     show_silenced: bool = False
+    baselined: int = 0  # findings accepted by the baseline, not reported
+    stale_baseline: int = 0  # baseline entries that matched nothing (fixed since)
+    baseline_written: Path | None = None  # set by --update-baseline
 
     @property
     def errors(self) -> list[Finding]:

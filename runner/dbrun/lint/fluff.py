@@ -7,7 +7,10 @@ the unparsable statement is reported at its line and every other statement is st
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +21,30 @@ from dbrun.source import split_statements
 
 PARSE_CODES = frozenset({"PRS", "TMP", "LXR"})
 PROCESSES = 2  # the CI machines have two cores
-# sqlfluff's workers are spawned processes that import sqlfluff again (~0.7 s each, ~6 files' lint
-# time): below this many files one process finishes first.
-PARALLEL_MIN_FILES = 8
+# A forked worker starts in ~50 ms (it inherits the imported sqlfluff); below this many files one
+# process finishes first. Where fork is unavailable (macOS, Windows) workers re-import sqlfluff
+# (~0.7 s each), so only much larger runs are split.
+PARALLEL_MIN_FILES = 6
+PARALLEL_MIN_FILES_SPAWN = 40
 PARSE_FIX = ("sqlfluff's postgres dialect cannot parse this statement; if PostgreSQL accepts it, "
              "silence this line with `-- noqa: PRS <why>` (its other statements are still linted)")
 
 
+@dataclass(frozen=True)
+class LinterOptions:
+    """What the plugin rules need to know that only dbrun knows (picklable, for worker processes)."""
+
+    root: Path
+    policies_dir: Path
+    frozen_tables: tuple[str, ...]
+
+
 def make_linter(root: Path, policies_dir: Path, frozen_tables: Sequence[str]) -> Linter:
-    """One Linter for the run: the repository's .sqlfluff plus what only dbrun knows."""
+    """One Linter for the run: the repository's .sqlfluff plus what only dbrun knows.
+
+    Files are always linted through this Linter's own config (lint_string), never through sqlfluff's
+    lint_paths, which reloads the configuration per file and would drop the values set here.
+    """
     overrides: dict[str, Any] = {"dialect": "postgres", "disable_noqa": True}
     if not (root / ".sqlfluff").is_file():
         overrides["rules"] = "dbrun"
@@ -36,23 +54,37 @@ def make_linter(root: Path, policies_dir: Path, frozen_tables: Sequence[str]) ->
     return Linter(config=config)
 
 
-def lint_files(linter: Linter, root: Path, files: Sequence[Path]) -> list[Finding]:
-    """Findings for .sql files (absolute paths), linted in parallel."""
-    if not files:
+_WORKER_LINTER: Linter | None = None
+
+
+def _start_worker(options: LinterOptions) -> None:
+    global _WORKER_LINTER
+    _WORKER_LINTER = make_linter(options.root, options.policies_dir, options.frozen_tables)
+
+
+def _lint_in_worker(root: Path, path: Path, text: str) -> list[Finding]:
+    assert _WORKER_LINTER is not None, "worker started without _start_worker"
+    return lint_text(_WORKER_LINTER, root, path, text)
+
+
+def lint_sources(options: LinterOptions, sources: Sequence[tuple[Path, str]]) -> list[list[Finding]]:
+    """Findings for each (absolute path, SQL text), in the order given; two processes for many files.
+
+    The pool is dbrun's own and is shut down before returning: no process or semaphore outlives it.
+    """
+    if not sources:
         return []
-    processes = PROCESSES if len(files) >= PARALLEL_MIN_FILES else 1
-    result = linter.lint_paths(tuple(str(f) for f in files), processes=processes, retain_files=True)
-    findings: list[Finding] = []
-    for linted_dir in result.paths:
-        for linted in linted_dir.files:
-            path = Path(linted.path)
-            violations = linted.get_violations()
-            if any(v.rule_code() in PARSE_CODES for v in violations):
-                text = path.read_text(encoding="utf-8")
-                findings.extend(lint_text(linter, root, path, text))
-            else:
-                findings.extend(_convert(root, path, violations))
-    return findings
+    methods = multiprocessing.get_all_start_methods()
+    method = "fork" if "fork" in methods else "spawn"
+    threshold = PARALLEL_MIN_FILES if method == "fork" else PARALLEL_MIN_FILES_SPAWN
+    if len(sources) < threshold:
+        linter = make_linter(options.root, options.policies_dir, options.frozen_tables)
+        return [lint_text(linter, options.root, path, text) for path, text in sources]
+    context = multiprocessing.get_context(method)
+    with ProcessPoolExecutor(PROCESSES, mp_context=context, initializer=_start_worker,
+                             initargs=(options,)) as pool:
+        futures = [pool.submit(_lint_in_worker, options.root, path, text) for path, text in sources]
+        return [future.result() for future in futures]
 
 
 def lint_text(linter: Linter, root: Path, path: Path, text: str) -> list[Finding]:

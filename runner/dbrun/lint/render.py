@@ -42,8 +42,16 @@ def render_text(report: LintReport) -> str:
 
 def _summary(report: LintReport) -> str:
     files = len(report.files)
-    return (f"{len(report.errors)} error(s), {len(report.warnings)} warning(s), {len(report.silenced)} "
-            f"silenced in {files} file{'s' if files != 1 else ''}")
+    summary = (f"{len(report.errors)} error(s), {len(report.warnings)} warning(s), {len(report.silenced)} "
+               f"silenced in {files} file{'s' if files != 1 else ''}")
+    if report.baseline_written is not None:
+        return f"{summary}; wrote {report.baselined} finding(s) to the baseline {report.baseline_written.as_posix()}"
+    if report.baselined:
+        summary += f"; {report.baselined} accepted by the baseline"
+    if report.stale_baseline:
+        summary += (f"; {report.stale_baseline} baseline entr{'y' if report.stale_baseline == 1 else 'ies'} "
+                    "no longer found (run `dbrun lint --update-baseline` to drop them)")
+    return summary
 
 
 def _finding_dict(finding: Finding) -> dict[str, Any]:
@@ -67,7 +75,8 @@ def render_json(report: LintReport) -> str:
     document: dict[str, Any] = {
         "findings": [_finding_dict(f) for f in report.findings],
         "summary": {"errors": len(report.errors), "warnings": len(report.warnings),
-                    "silenced": len(report.silenced), "files": len(report.files)},
+                    "silenced": len(report.silenced), "files": len(report.files),
+                    "baselined": report.baselined, "stale_baseline": report.stale_baseline},
         "exit_code": report.exit_code,
     }
     if report.show_silenced:

@@ -1,7 +1,8 @@
 """Squawk (the `squawk` binary from the squawk-cli wheel): which statements lock or rewrite tables.
 
-Its configuration is the checked-in .squawk.toml; dbrun adds per file what only it knows: whether
-the runner wraps the file in a transaction (`-- dbrun: transactional=false` says it does not).
+Its configuration is the checked-in .squawk.toml (optional); dbrun adds per file what only it knows:
+whether the runner wraps the file in a transaction (`-- dbrun: transactional=false` says it does
+not), and that the runner sets the timeouts itself. Known false alarms are dropped in squawk_filters.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,27 +19,24 @@ from typing import Any
 
 from dbrun.errors import ConfigError
 from dbrun.lint.findings import Finding, Severity
+from dbrun.lint.squawk_filters import is_false_positive
 
 CONFIG_NAME = ".squawk.toml"
 CODE_PREFIX = "SQ-"
 # Advice rather than danger: reported, but they do not fail the lint.
 WARNING_RULES = frozenset({"prefer-bigint-over-int", "prefer-bigint-over-smallint"})
-# A down file undoes its up file: dropping or renaming back what the up created is its purpose.
-# Locking rules (CONCURRENTLY, NOT VALID, rewrites) still apply to down files.
-EXPECTED_IN_DOWN = frozenset({
-    "ban-drop-table", "ban-drop-column", "ban-drop-view", "ban-drop-function", "ban-drop-type",
-    "ban-drop-schema", "ban-drop-sequence", "ban-drop-domain", "ban-drop-constraint", "ban-drop-policy",
-    "ban-drop-trigger", "ban-drop-extension", "renaming-column", "renaming-table", "renaming-object",
-})
-# Repeatable views are re-created in the same transaction (DESIGN §2): dropping one is by design.
-EXPECTED_IN_REPEATABLE = frozenset({"ban-drop-view", "ban-drop-function", "ban-drop-policy"})
+# dbrun itself runs every migration under SET LOCAL lock_timeout and statement_timeout ([tool.dbrun]
+# or `-- dbrun: lock_timeout=...`; a file disabling them is LINT-TIMEOUT): asking each file to set
+# them is always a false alarm, with or without a .squawk.toml.
+ALWAYS_EXCLUDED = ("require-lock-timeout", "require-statement-timeout", "require-timeout-settings")
 
 
 @dataclass(frozen=True)
 class SquawkInput:
     rel: Path  # relative to the repository root
     transactional: bool
-    text: str | None = None  # rendered SQL of a template, sent on stdin; None = read the file
+    text: str  # the SQL (for a template: rendered), read again by the false-positive filters
+    rendered: bool = False  # a template's rendering, sent on stdin; else Squawk reads the file
 
 
 def squawk_binary() -> Path:
@@ -53,25 +52,45 @@ def squawk_binary() -> Path:
 
 
 def run_squawk(root: Path, inputs: Sequence[SquawkInput]) -> list[Finding]:
-    """Squawk findings for the files, with 1-based lines and columns."""
+    """Squawk findings for the files, with 1-based lines and columns, known false alarms removed."""
     if not inputs:
         return []
     binary = squawk_binary()
+    excluded = excluded_rules(root)
+    texts = {i.rel: i.text for i in inputs}
     findings: list[Finding] = []
     for transactional in (True, False):
-        files = [i for i in inputs if i.transactional is transactional and i.text is None]
+        files = [i for i in inputs if i.transactional is transactional and not i.rendered]
         if files:
-            raw = _invoke(binary, root, transactional, [i.rel.as_posix() for i in files], None)
-            findings.extend(_convert(raw))
+            raw = _invoke(binary, root, excluded, transactional, [i.rel.as_posix() for i in files], None)
+            findings.extend(_convert(raw, texts))
     for item in inputs:
-        if item.text is not None:
+        if item.rendered:
             args = ["--stdin-filepath", item.rel.as_posix()]
-            findings.extend(_convert(_invoke(binary, root, item.transactional, args, item.text)))
+            findings.extend(_convert(_invoke(binary, root, excluded, item.transactional, args, item.text), texts))
     return findings
 
 
-def _invoke(binary: Path, root: Path, transactional: bool, args: list[str], stdin: str | None) -> list[Any]:
-    command = [str(binary), "--reporter", "json"]
+def excluded_rules(root: Path) -> list[str]:
+    """The repository's excluded_rules plus ALWAYS_EXCLUDED (Squawk's --exclude replaces the config's)."""
+    configured: list[str] = []
+    path = root / CONFIG_NAME
+    if path.is_file():
+        try:
+            document = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}", hint="fix the file or remove it") from exc
+        value = document.get("excluded_rules", [])
+        if not isinstance(value, list) or not all(isinstance(rule, str) for rule in value):
+            raise ConfigError(f"{path}: excluded_rules must be a list of rule names",
+                              hint='e.g. excluded_rules = ["prefer-robust-stmts"]')
+        configured = value
+    return sorted(set(configured) | set(ALWAYS_EXCLUDED))
+
+
+def _invoke(binary: Path, root: Path, excluded: list[str], transactional: bool, args: list[str],
+            stdin: str | None) -> list[Any]:
+    command = [str(binary), "--reporter", "json", "--exclude", ",".join(excluded)]
     if (root / CONFIG_NAME).is_file():
         command += ["--config", str(root / CONFIG_NAME)]
     command.append("--assume-in-transaction" if transactional else "--no-assume-in-transaction")
@@ -92,19 +111,20 @@ def _invoke(binary: Path, root: Path, transactional: bool, args: list[str], stdi
     return parsed if isinstance(parsed, list) else []
 
 
-def _convert(violations: list[Any]) -> list[Finding]:
+def _convert(violations: list[Any], texts: dict[Path, str]) -> list[Finding]:
     findings = []
     for item in violations:
         rule = str(item.get("rule_name", "unknown"))
         path = Path(str(item.get("file", "")))
-        if _expected(rule, path):
+        line, col = int(item.get("line", 0)), int(item.get("column", 0))
+        if is_false_positive(rule, path, texts.get(path, ""), line, col):
             continue
         message = str(item.get("message", "")).strip()
         findings.append(Finding(
             path=path,
             # Squawk counts lines and columns from 0; every other source, and editors, from 1.
-            line=int(item.get("line", 0)) + 1,
-            col=int(item.get("column", 0)) + 1,
+            line=line + 1,
+            col=col + 1,
             code=CODE_PREFIX + rule,
             message=message,
             severity=Severity.WARNING if rule in WARNING_RULES else Severity.ERROR,
@@ -112,15 +132,6 @@ def _convert(violations: list[Any]) -> list[Finding]:
             source="squawk",
         ))
     return findings
-
-
-def _expected(rule: str, path: Path) -> bool:
-    parts = path.parts
-    if parts[:2] == ("sql", "down"):
-        return rule in EXPECTED_IN_DOWN
-    if parts[:1] in (("views",), ("policies",)):
-        return rule in EXPECTED_IN_REPEATABLE
-    return False
 
 
 def _fix(rule: str, help_text: object) -> str | None:

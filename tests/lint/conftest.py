@@ -13,8 +13,9 @@ from tests.helpers.lint import FROZEN, RepoFactory, write_repo
 
 @pytest.fixture
 def make_repo(tmp_path: Path) -> RepoFactory:
-    def factory(files: dict[str, str], frozen: list[str] | None = None) -> Path:
-        return write_repo(tmp_path, files, frozen)
+    def factory(files: dict[str, str], frozen: list[str] | None = None, *, squawk_config: bool | str = True,
+                lint_settings: str = "") -> Path:
+        return write_repo(tmp_path, files, frozen, squawk_config=squawk_config, lint_settings=lint_settings)
 
     return factory
 

@@ -22,7 +22,7 @@ CREATE TABLE app.order_item (id bigint, raw json);
 COMMENT ON TABLE app.order_item IS 'x';
 CREATE INDEX idx_orders_email ON app.orders (email);
 """
-DOWN = "DROP TABLE app.currencies;\n"
+DOWN = "-- Migration: currencies\nDROP TABLE app.currencies;\n"
 
 
 def test_merged_report_is_sorted_and_mixes_sources(make_repo: RepoFactory) -> None:

@@ -22,18 +22,20 @@ DEFAULT_PATH = "sql/up/202601010000_change.sql"
 
 
 def findings_for(case: dict[str, Any], linter: Linter, rules_root: Path, make_repo: RepoFactory) -> list[Finding]:
+    """The case's findings: `files` adds files beside it, `frozen` and `squawk_config` set up the repository."""
     rel = Path(case.get("path", DEFAULT_PATH))
     sql: str = case["sql"]
     tool = case.get("tool", "sqlfluff")
     if tool == "sqlfluff":
         return lint_text(linter, rules_root, rules_root / rel, sql)
+    files = {rel.as_posix(): sql, **case.get("files", {})}
+    down = f"sql/down/{rel.name}"
+    if tool == "dbrun" and rel.parent == Path("sql/up") and down not in files:
+        files[down] = f"-- Migration: {rel.stem.split('_', 1)[-1]}\nSELECT 1;\n"
+    root = make_repo(files, case.get("frozen"), squawk_config=case.get("squawk_config", True))
     if tool == "squawk":
-        root = make_repo({rel.as_posix(): sql})
-        return run_squawk(root, [SquawkInput(rel, transactional(root, rel, sql))])
-    files = {rel.as_posix(): sql}
-    if rel.parent == Path("sql/up"):
-        files[f"sql/down/{rel.name}"] = "SELECT 1;\n"
-    return [f for f in run_lint(make_repo(files), None, None, False).findings if f.path == rel]
+        return run_squawk(root, [SquawkInput(rel, transactional(root, rel, sql), sql)])
+    return [f for f in run_lint(root, use_cache=False).findings if f.path == rel]
 
 
 def test_cases_cover_every_plugin_rule() -> None:

@@ -16,6 +16,8 @@ DEFAULT_PLURAL_EXCEPTIONS = "data,metadata,people,children,media,criteria,series
 @hookimpl
 def get_rules() -> list[type[BaseRule]]:
     # Imported here so that loading the plugin (which sqlfluff does at every start) stays cheap.
+    from dbrun.lint.rules_frozen import Rule_DF01
+    from dbrun.lint.rules_header import Rule_DH01, Rule_DH02
     from dbrun.lint.rules_naming import (
         Rule_DN01,
         Rule_DN02,
@@ -25,13 +27,14 @@ def get_rules() -> list[type[BaseRule]]:
         Rule_DN06,
         Rule_DN07,
     )
-    from dbrun.lint.rules_repository import Rule_DF01, Rule_DR01, Rule_DR02, Rule_DR03, Rule_DR04, Rule_DR05
+    from dbrun.lint.rules_repository import Rule_DR01, Rule_DR02, Rule_DR03, Rule_DR04, Rule_DR05
     from dbrun.lint.rules_types import Rule_DT01, Rule_DT02, Rule_DT03, Rule_DT04, Rule_DT05
 
     return [
         Rule_DN01, Rule_DN02, Rule_DN03, Rule_DN04, Rule_DN05, Rule_DN06, Rule_DN07,
         Rule_DT01, Rule_DT02, Rule_DT03, Rule_DT04, Rule_DT05,
         Rule_DR01, Rule_DR02, Rule_DR03, Rule_DR04, Rule_DR05, Rule_DF01,
+        Rule_DH01, Rule_DH02,
     ]
 
 

@@ -1,4 +1,4 @@
-"""Rules that need the whole file or the repository around it (codes DR01-DR05, DF01).
+"""Rules that need the whole file or the repository around it (codes DR01-DR05; DF01 is in rules_frozen).
 
 They run inside the sqlfluff pass so each file is parsed once. What only dbrun knows (where the
 policies live, which tables are frozen) reaches them as rule configuration set by dbrun.
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlfluff.core.parser import BaseSegment
 from sqlfluff.core.rules import BaseRule, LintResult, RuleContext
-from sqlfluff.core.rules.crawlers import RootOnlyCrawler, SegmentSeekerCrawler
+from sqlfluff.core.rules.crawlers import RootOnlyCrawler
 
 from dbrun.lint.rules_naming import describe
 from dbrun.lint.segments import all_keywords, keywords, qualified_name, statements, unquote
@@ -238,74 +238,3 @@ class Rule_DR05(BaseRule):
         return LintResult(anchor, description=describe(
             "file is marked transactional=false but runs no CONCURRENTLY statement",
             "remove `transactional=false` so the file applies atomically"))
-
-
-class Rule_DF01(BaseRule):
-    """Frozen tables keep their contract: no drops, renames or type changes; new columns are optional.
-
-    Frozen tables ([tool.dbrun] frozen_tables) are read by services deployed independently.
-
-    **Anti-pattern**
-
-    .. code-block:: sql
-
-        ALTER TABLE app.organizations RENAME COLUMN name TO title;
-
-    **Best practice**
-
-    Add a new nullable column, backfill it, and switch readers over.
-    """
-
-    name = "dbrun.frozen_tables"
-    groups = ("all", "dbrun")
-    config_keywords = ["frozen_tables"]  # noqa: RUF012 (sqlfluff declares it a list)
-    crawl_behaviour = SegmentSeekerCrawler({"alter_table_statement", "drop_table_statement"})
-    frozen_tables: str
-
-    def _eval(self, context: RuleContext) -> list[LintResult]:
-        frozen = {name.lower() for name in self.split_comma_separated_string(self.frozen_tables or "")}
-        statement = context.segment
-        results = []
-        for reference in statement.get_children("table_reference"):
-            table = qualified_name(reference)
-            if table not in frozen:
-                continue
-            if statement.is_type("drop_table_statement"):
-                results.append(self._result(reference, table, "DROP TABLE"))
-            else:
-                results.extend(self._alterations(statement, table))
-        return results
-
-    def _alterations(self, statement: BaseSegment, table: str) -> list[LintResult]:
-        results = []
-        words = keywords(statement)
-        if "RENAME" in words and words[words.index("RENAME") + 1:][:1] != ["CONSTRAINT"]:
-            results.append(self._result(statement, table, "RENAME"))
-        for action in statement.get_children("alter_table_action_segment"):
-            problem = self._action_problem(action)
-            if problem:
-                results.append(self._result(action, table, problem))
-        return results
-
-    @staticmethod
-    def _action_problem(action: BaseSegment) -> str | None:
-        words = keywords(action)
-        if not words:
-            return None
-        if words[0] == "DROP" and "CONSTRAINT" not in words:
-            return "DROP COLUMN"
-        if words[0] == "ALTER" and "TYPE" in words:
-            return "a column type change"
-        if words[0] == "ADD" and action.get_child("data_type") is not None:
-            constraints = [keywords(c) for c in action.get_children("column_constraint_segment")]
-            required = any(c[:2] == ["NOT", "NULL"] or "PRIMARY" in c for c in constraints)
-            filled = any("DEFAULT" in c or "IDENTITY" in c for c in constraints)
-            if required and not filled:
-                return "a NOT NULL column without a default"
-        return None
-
-    @staticmethod
-    def _result(anchor: BaseSegment, table: str, what: str) -> LintResult:
-        return LintResult(anchor, description=describe(
-            f"{what} on frozen table {table}",
-            "frozen tables only grow: add a nullable column (or one with a default) and migrate readers"))

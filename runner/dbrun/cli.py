@@ -433,6 +433,11 @@ def lint(
     = LintFormat.text,
     show_silenced: Annotated[bool, typer.Option("--show-silenced", help="also list findings silenced by "
                                                 "`-- noqa: CODE reason`")] = False,
+    update_baseline: Annotated[bool, typer.Option("--update-baseline", help="write every current finding to the "
+                                                  "baseline file ([tool.dbrun.lint] baseline); later runs "
+                                                  "report only new ones")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="lint every file again instead of reusing "
+                                           ".dbrun/lint-cache.json")] = False,
 ) -> None:
     """Lint the SQL: sqlfluff naming/type rules, Squawk's locking rules, dbrun's repository rules; exits 1 on errors."""
     # Imported here: sqlfluff is slow to import and only this command needs it.
@@ -440,7 +445,8 @@ def lint(
     from dbrun.lint import run_lint
 
     c = _ctx(ctx)
-    result = _guard(c, lambda: run_lint(c.settings(), paths or None, since, show_silenced))
+    result = _guard(c, lambda: run_lint(c.settings(), paths or None, since, show_silenced,
+                                        use_cache=not no_cache, update_baseline=update_baseline))
     sys.stdout.write(render_lint(result, "json" if c.json else fmt.value))
     raise typer.Exit(result.exit_code)
 

@@ -13,6 +13,7 @@ import pytest
 from dbrun.errors import ConfigError
 from dbrun.lint import run_lint
 from dbrun.lint.cache import CACHE_FILE
+from dbrun.source import scaffold_migration
 from tests.helpers.lint import RepoFactory
 
 LEGACY_UP = """-- Migration: legacy
@@ -197,3 +198,13 @@ def test_a_parallel_lint_prints_nothing_on_stderr(make_repo: RepoFactory) -> Non
     assert done.returncode == 1, done.stdout  # every table name is singular
     assert "DN01" in done.stdout
     assert done.stderr == ""
+
+
+def test_dbrun_new_writes_the_header_the_rules_expect(make_repo: RepoFactory) -> None:
+    root = make_repo({})
+    up, down = scaffold_migration(root, "orders_note")
+    up.write_text(up.read_text(encoding="utf-8") + "ALTER TABLE app.orders ADD COLUMN note text;\n", encoding="utf-8")
+    down.write_text(down.read_text(encoding="utf-8") + "ALTER TABLE app.orders DROP COLUMN note;\n",
+                    encoding="utf-8")
+    found = {f.code for f in run_lint(root).findings}
+    assert not {"DH01", "DH02"} & found, found

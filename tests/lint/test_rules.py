@@ -66,3 +66,10 @@ def test_policy_file_is_not_required_for_a_table_a_later_migration_drops(make_re
     })
     found = [(f.path.as_posix(), f.line) for f in run_lint(root, None, None, False).findings if f.code == "DR02"]
     assert found == [("sql/up/202601020000_kept.sql", 1)]
+
+
+def test_every_plugin_rule_belongs_to_a_selectable_family() -> None:
+    from dbrun.lint.plugin import get_rules
+    from dbrun.lint.selection import FAMILIES
+
+    assert all(rule.code[:2] in FAMILIES for rule in get_rules())

@@ -63,7 +63,8 @@ def _start_worker(options: LinterOptions) -> None:
 
 
 def _lint_in_worker(root: Path, path: Path, text: str) -> list[Finding]:
-    assert _WORKER_LINTER is not None, "worker started without _start_worker"
+    if _WORKER_LINTER is None:  # the pool's initializer always runs first
+        raise RuntimeError("lint worker process started without its linter")
     return lint_text(_WORKER_LINTER, root, path, text)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from dbrun.errors import ConfigError
 from dbrun.lint.findings import Finding, Severity
-from dbrun.lint.squawk_filters import is_false_positive
+from dbrun.lint.squawk_filters import char_column, is_false_positive
 
 CONFIG_NAME = ".squawk.toml"
 CODE_PREFIX = "SQ-"
@@ -116,8 +116,10 @@ def _convert(violations: list[Any], texts: dict[Path, str]) -> list[Finding]:
     for item in violations:
         rule = str(item.get("rule_name", "unknown"))
         path = Path(str(item.get("file", "")))
-        line, col = int(item.get("line", 0)), int(item.get("column", 0))
-        if is_false_positive(rule, path, texts.get(path, ""), line, col):
+        text = texts.get(path, "")
+        line = int(item.get("line", 0))
+        col = char_column(text, line, int(item.get("column", 0)))
+        if is_false_positive(rule, path, text, line, col):
             continue
         message = str(item.get("message", "")).strip()
         findings.append(Finding(

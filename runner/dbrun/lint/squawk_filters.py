@@ -46,8 +46,16 @@ _TABLE_OF_STATEMENT = re.compile(
     rf"(?P<table>{_NAME}(?:\s*\.\s*{_NAME})?)", re.I)
 
 
+def char_column(text: str, line: int, byte_col: int) -> int:
+    """Squawk's 0-based column counts UTF-8 bytes; the same position counted in characters."""
+    lines = text.split("\n")
+    if not 0 <= line < len(lines):
+        return byte_col
+    return len(lines[line].encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+
+
 def is_false_positive(rule: str, rel: Path, text: str, line: int, col: int) -> bool:
-    """Whether Squawk's `rule` at 0-based (line, col) of `text` is one of the known false alarms."""
+    """Whether Squawk's `rule` at 0-based (line, character col) of `text` is one of the known false alarms."""
     if rel.parts[:2] == ("sql", "down") and rule in DESTRUCTIVE:
         return True
     if rel.parts[:1] in (("views",), ("policies",)) and rule in REPEATABLE_REDEFINITION:

@@ -112,12 +112,14 @@ class LintCache:
         if self.path is None:
             return
         entries = {k: v for k, v in self._entries.items() if k in self._used} if prune else self._entries
+        temporary: str | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(prefix=".lint-cache-", dir=self.path.parent)
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 json.dump({"format": FORMAT, "entries": entries}, out)
-            os.replace(temporary, self.path)
+            os.replace(temporary, self.path)  # atomic: a concurrent run reads the old or the new cache
         except OSError:
             # A read-only checkout lints as well without a cache; the next run is simply cold.
-            return
+            if temporary is not None:
+                Path(temporary).unlink(missing_ok=True)

@@ -21,6 +21,7 @@ TWINS: dict[str, frozenset[str]] = {
     "SQ-prefer-identity": frozenset({"DT03"}),
     "SQ-syntax-error": frozenset({"PRS"}),
     "SQ-transaction-nesting": frozenset({"SRC-TXCONTROL"}),
+    "SQ-ban-uncommitted-transaction": frozenset({"SRC-TXCONTROL"}),
     "SQ-ban-concurrent-index-creation-in-transaction": frozenset({"DR04"}),
 }
 

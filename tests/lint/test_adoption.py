@@ -208,3 +208,18 @@ def test_dbrun_new_writes_the_header_the_rules_expect(make_repo: RepoFactory) ->
                     encoding="utf-8")
     found = {f.code for f in run_lint(root).findings}
     assert not {"DH01", "DH02"} & found, found
+
+
+def test_a_corrupt_cache_is_ignored_and_rewritten(make_repo: RepoFactory) -> None:
+    root = make_repo(LEGACY)
+    expected = run_lint(root, use_cache=False).findings
+    (root / CACHE_FILE).parent.mkdir(parents=True, exist_ok=True)
+    (root / CACHE_FILE).write_text('{"format": 1, "entries": {"x": [{"path": 3}]', encoding="utf-8")
+    assert run_lint(root).findings == expected
+    assert json.loads((root / CACHE_FILE).read_text(encoding="utf-8"))["format"] == 1
+
+
+def test_an_unreadable_squawk_config_is_a_config_error(make_repo: RepoFactory) -> None:
+    root = make_repo(LEGACY, squawk_config="excluded_rules = [")
+    with pytest.raises(ConfigError, match=r"\.squawk\.toml: not valid TOML"):
+        run_lint(root, use_cache=False)

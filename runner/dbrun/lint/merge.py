@@ -1,5 +1,6 @@
 """One finding per problem: when Squawk and a dbrun rule flag the same statement for the same reason,
-the dbrun finding is kept (it carries the house fix) and Squawk's twin is dropped.
+the dbrun finding is kept (it carries the house fix) and Squawk's twin is dropped. Squawk's generic
+"add it NOT VALID" gives way, the same way, to its own foreign-key rule, which names both tables' locks.
 
 A repository without dbrun's .squawk.toml (which excludes most of these) reports each problem once too.
 """
@@ -12,8 +13,9 @@ from pathlib import Path
 from dbrun.lint.findings import Finding
 from dbrun.source import split_statements
 
-# Squawk rule -> dbrun codes reporting the same problem.
+# Squawk rule -> the codes reporting the same problem better.
 TWINS: dict[str, frozenset[str]] = {
+    "SQ-constraint-missing-not-valid": frozenset({"SQ-adding-foreign-key-constraint"}),
     "SQ-identifier-too-long": frozenset({"DN07"}),
     "SQ-prefer-timestamp-tz": frozenset({"DT01"}),
     "SQ-prefer-text-field": frozenset({"DT02"}),

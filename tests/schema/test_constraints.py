@@ -24,6 +24,8 @@ RKEY = f"UPDATE core.api_keys SET {{}} WHERE organization_id = '{A}' AND api_key
 MOD = f"UPDATE core.models SET {{}} WHERE model_id = '{MODEL}'"
 BUD = f"UPDATE core.budgets SET {{}} WHERE organization_id = '{A}' AND budget_id = '{BUDGET_A}'"
 ERA = f"UPDATE governance.erasure_requests SET {{}} WHERE organization_id = '{A}' AND erasure_request_id = '{REQUEST_A}'"
+ESU = "UPDATE governance.erasure_subjects SET {} WHERE subject_type = 'user'"
+EHA = "UPDATE governance.erasure_handlers SET {} WHERE subject_type = 'user'"
 CLS = ("UPDATE governance.column_classifications SET {} "
        "WHERE (schema_name, table_name, column_name) = ('core', 'users', 'role')")
 RET = "UPDATE governance.retention_policies SET {} WHERE (schema_name, table_name) = ('core', 'users')"
@@ -89,9 +91,16 @@ CASES: dict[str, str] = {
     "ck_erasure_requests_status": ERA.format("status = 'lost', completed_at = now()"),
     "ck_erasure_requests_reason_length": ERA.format("reason = ''"),
     "ck_erasure_requests_due_within_30_days": ERA.format("due_at = requested_at + interval '31 days'"),
-    "ck_erasure_requests_completed_consistent": ERA.format("status = 'completed'"),
+    # 'rejected', not 'completed': the guard trigger refuses 'completed' (42501) before any CHECK runs.
+    "ck_erasure_requests_completed_consistent": ERA.format("status = 'rejected'"),
     "ck_erasure_requests_completed_after_requested":
-        ERA.format("status = 'completed', completed_at = requested_at - interval '1 day'"),
+        ERA.format("status = 'rejected', completed_at = requested_at - interval '1 day'"),
+    "ck_erasure_requests_user_subject": ERA.format("user_id = NULL"),
+    "ck_erasure_subjects_subject_type_format": ESU.format("subject_type = 'User'"),
+    "ck_erasure_subjects_description_length": ESU.format("description = ''"),
+    "ck_erasure_handlers_handler_signature": EHA.format("handler = 'core.erase_user'"),
+    "ck_erasure_handlers_run_order_range": EHA.format("run_order = -1"),
+    "ck_erasure_handlers_description_length": EHA.format("description = ''"),
     "ck_column_classifications_classification": CLS.format("classification = 'top-secret'"),
     "ck_column_classifications_names_length": CLS.format("column_name = ''"),
     "ck_column_classifications_note_length": CLS.format("note = repeat('x', 501)"),

@@ -1,7 +1,8 @@
 -- Policies: core.users
 -- Who sees what: app_rw, app_ro and the owner see users of the current tenant only; with no tenant
 -- set, nothing. app_rw creates and updates users (never their key or tenant) and deletes softly;
--- app_ro never sees pii or secret columns (email_hmac, display_name, password_hash). app_auth reads
+-- app_ro never sees pii or secret columns (email_hmac, display_name, password_hash, and the
+-- activity timestamps last_login_at and last_seen_at). app_auth reads
 -- only what authentication needs (is the user live), across tenants.
 
 REVOKE ALL ON core.users FROM app_rw, app_ro, app_auth;
@@ -9,7 +10,7 @@ GRANT SELECT, INSERT ON core.users TO app_rw;
 GRANT UPDATE (email_hmac, display_name, role, password_hash, last_login_at, last_seen_at, deleted_at, anonymised_at)
     ON core.users TO app_rw;
 GRANT SELECT (
-    organization_id, user_id, role, created_at, updated_at, last_login_at, last_seen_at, deleted_at, anonymised_at
+    organization_id, user_id, role, created_at, updated_at, deleted_at, anonymised_at
 ) ON core.users TO app_ro;
 GRANT SELECT (organization_id, user_id, deleted_at) ON core.users TO app_auth;
 

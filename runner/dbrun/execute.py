@@ -258,11 +258,12 @@ class Executor:
                 stmt if stmt is not None else self.settings.statement_timeout_ms)
 
     def _set_limits(self, script: Script | None, local: bool, durable: bool = True) -> None:
+        """Timeouts of the file, and `dbrun.run_id`: the DDL audit event trigger tags DDL run by dbrun with it."""
         lock_ms, statement_ms = self._limits(script)
         self.conn.execute("SELECT set_config('lock_timeout', %s, %s), set_config('statement_timeout', %s, %s), "
                           "set_config('synchronous_commit', CASE WHEN %s THEN current_setting('synchronous_commit') "
-                          "ELSE 'off' END, true)",
-                          (f"{lock_ms}ms", local, f"{statement_ms}ms", local, durable))
+                          "ELSE 'off' END, true), set_config('dbrun.run_id', %s, %s)",
+                          (f"{lock_ms}ms", local, f"{statement_ms}ms", local, durable, self.run_id, local))
 
     def _with_lock_retries(self, what: str, step: Step | None, attempt_fn: Callable[[], Any]) -> Any:
         """Run `attempt_fn`; on lock_timeout (55P03) retry with exponential backoff, a bounded number of times."""
@@ -448,7 +449,7 @@ class Executor:
                     raise self._interrupted(step, statement, invalid_before) from None
         finally:
             with suppress(psycopg.OperationalError):  # a lost connection is the error to report
-                self.conn.execute("RESET lock_timeout; RESET statement_timeout")
+                self.conn.execute('RESET lock_timeout; RESET statement_timeout; RESET "dbrun.run_id"')
         self._refuse_invalid_indexes(step, invalid_before, started_at, start)
         with self.conn.transaction():
             try:

@@ -32,3 +32,10 @@ CREATE POLICY users_delete_tenant ON core.users FOR DELETE TO app_rw, app_owner
 -- Why: key authentication must check the user before the tenant is known.
 DROP POLICY IF EXISTS users_select_auth ON core.users;
 CREATE POLICY users_select_auth ON core.users FOR SELECT TO app_auth USING (true);
+
+-- Why: platform jobs (governance.apply_retention(), app.schema_health()) read and act across
+-- tenants; only the owner, only with its explicit opt-out set for the call (see usage rollups).
+DROP POLICY IF EXISTS users_all_all_tenants ON core.users;
+CREATE POLICY users_all_all_tenants ON core.users FOR ALL TO app_owner
+    USING ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on')
+    WITH CHECK ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on');

@@ -4,8 +4,8 @@
 -- Locks: none on data (event triggers and functions are catalog rows).
 
 -- Why: dropping an event trigger needs its owner (a superuser); absent when the up only warned.
-DROP EVENT TRIGGER IF EXISTS audit_ddl_sql_drop;
-DROP EVENT TRIGGER IF EXISTS audit_ddl_command_end;
+DROP EVENT TRIGGER IF EXISTS audit_ddl_sql_drop; -- noqa: PRS sqlfluff does not parse event triggers
+DROP EVENT TRIGGER IF EXISTS audit_ddl_command_end; -- noqa: PRS sqlfluff does not parse event triggers
 
 SET LOCAL ROLE app_owner;
 

@@ -148,7 +148,11 @@ DECLARE
     v_handler record;
     v_handlers integer := 0;
     v_erased bigint;
+    v_scope text := coalesce(pg_catalog.current_setting('app.all_tenants', true), '');
 BEGIN
+    -- The caller's tenant only: the owner's all-tenants opt-out (app.all_tenants) is off for this
+    -- call whatever the caller set, or a service could erase a person of another tenant.
+    PERFORM pg_catalog.set_config('app.all_tenants', '', true);
     SELECT r.* INTO v_request
     FROM governance.erasure_requests AS r
     WHERE r.erasure_request_id = p_erasure_request_id AND r.status = 'pending'
@@ -189,6 +193,7 @@ BEGIN
     WHERE r.organization_id = v_request.organization_id AND r.erasure_request_id = v_request.erasure_request_id
     RETURNING r.* INTO v_request;
     PERFORM pg_catalog.set_config('governance.completing_erasure_request', '', true);
+    PERFORM pg_catalog.set_config('app.all_tenants', v_scope, true);
     RETURN v_request;
 END
 $fn$;

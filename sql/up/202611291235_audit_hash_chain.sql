@@ -1,7 +1,7 @@
 -- Migration: audit_hash_chain
 -- Makes the audit log tamper-evident (issue 11). Each event's checksum is a sha256 of its own
 -- payload only: the owner role could re-grant itself UPDATE, rewrite an event and recompute its
--- checksum. audit.event_chain links every event into a hash chain: link n stores
+-- checksum. audit.chain_links links every event into a hash chain: link n stores
 -- sha256(link n-1's chain_checksum || event's checksum), so rewriting one event (or one link)
 -- breaks the chain at that point, and hiding it means rewriting every later link.
 -- - audit.seal_events() appends the links, in event_id order, for events not yet linked. It runs
@@ -24,65 +24,65 @@ SET LOCAL ROLE app_owner;
 -- Why: one link per event, in the order they were sealed; append-only like the log itself. No
 -- foreign key to audit.events: its check would lock the event FOR KEY SHARE, which needs the UPDATE
 -- privilege the owner gave up; audit.verify_chain() reports a link whose event is missing.
-CREATE TABLE audit.event_chain (
+CREATE TABLE audit.chain_links (
     chain_seq bigint GENERATED ALWAYS AS IDENTITY,
     event_id bigint NOT NULL,
     chain_checksum bytea NOT NULL,
     sealed_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     sealed_horizon xid8 NOT NULL,
-    CONSTRAINT pk_event_chain PRIMARY KEY (chain_seq),
-    CONSTRAINT uq_event_chain_event_id UNIQUE (event_id),
-    CONSTRAINT ck_event_chain_checksum_length CHECK (pg_catalog.octet_length(chain_checksum) = 32)
+    CONSTRAINT pk_chain_links PRIMARY KEY (chain_seq),
+    CONSTRAINT uq_chain_links_event_id UNIQUE (event_id),
+    CONSTRAINT ck_chain_links_checksum_length CHECK (pg_catalog.octet_length(chain_checksum) = 32)
 );
 -- Platform table: RLS enabled and no policy for the app roles (they never read it); the owner is
 -- the only writer (not FORCEd).
-ALTER TABLE audit.event_chain ENABLE ROW LEVEL SECURITY;
+ALTER TABLE audit.chain_links ENABLE ROW LEVEL SECURITY;
 -- Why: append-only by grants, even for the owner (the trigger below also refuses superusers).
-REVOKE UPDATE, DELETE, TRUNCATE ON audit.event_chain FROM app_owner;
+REVOKE UPDATE, DELETE, TRUNCATE ON audit.chain_links FROM app_owner;
 
-COMMENT ON TABLE audit.event_chain IS
+COMMENT ON TABLE audit.chain_links IS
     'Hash chain over audit.events: one link per event, appended by audit.seal_events(); append-only.';
-COMMENT ON COLUMN audit.event_chain.chain_seq IS 'Position in the chain (order of sealing).';
-COMMENT ON COLUMN audit.event_chain.event_id IS 'The linked event (once each).';
-COMMENT ON COLUMN audit.event_chain.chain_checksum IS
+COMMENT ON COLUMN audit.chain_links.chain_seq IS 'Position in the chain (order of sealing).';
+COMMENT ON COLUMN audit.chain_links.event_id IS 'The linked event (once each).';
+COMMENT ON COLUMN audit.chain_links.chain_checksum IS
     'sha256(previous link''s chain_checksum || the event''s checksum); the first link uses an empty previous.';
-COMMENT ON COLUMN audit.event_chain.sealed_at IS 'When the link was appended.';
-COMMENT ON COLUMN audit.event_chain.sealed_horizon IS
+COMMENT ON COLUMN audit.chain_links.sealed_at IS 'When the link was appended.';
+COMMENT ON COLUMN audit.chain_links.sealed_horizon IS
     'xmin of the sealing run''s snapshot: every transaction before it had finished, so its events were sealed.';
 
 INSERT INTO governance.column_classifications (schema_name, table_name, column_name, classification) VALUES
-    ('audit', 'event_chain', 'chain_seq', 'internal'),
-    ('audit', 'event_chain', 'event_id', 'internal'),
-    ('audit', 'event_chain', 'chain_checksum', 'internal'),
-    ('audit', 'event_chain', 'sealed_at', 'internal'),
-    ('audit', 'event_chain', 'sealed_horizon', 'internal');
+    ('audit', 'chain_links', 'chain_seq', 'internal'),
+    ('audit', 'chain_links', 'event_id', 'internal'),
+    ('audit', 'chain_links', 'chain_checksum', 'internal'),
+    ('audit', 'chain_links', 'sealed_at', 'internal'),
+    ('audit', 'chain_links', 'sealed_horizon', 'internal');
 
 INSERT INTO governance.retention_policies (schema_name, table_name, retain_for, action, timestamp_column, description)
-VALUES ('audit', 'event_chain', interval '7 years', 'archive', 'sealed_at',
+VALUES ('audit', 'chain_links', interval '7 years', 'archive', 'sealed_at',
         'Kept and exported with the audit events it links (never updated in place).');
 
 -- Why: the chain is evidence: no role changes or removes a link, in any session mode.
-CREATE FUNCTION audit.tg_event_chain_append_only() RETURNS trigger
+CREATE FUNCTION audit.tg_chain_links_append_only() RETURNS trigger
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
-    RAISE EXCEPTION 'audit.event_chain is append-only: % refused', TG_OP
+    RAISE EXCEPTION 'audit.chain_links is append-only: % refused', TG_OP
         USING ERRCODE = 'insufficient_privilege',
               HINT = 'links are never changed; audit.seal_events() appends them';
 END
 $fn$;
-COMMENT ON FUNCTION audit.tg_event_chain_append_only() IS 'Refuses UPDATE, DELETE and TRUNCATE on audit.event_chain.';
-REVOKE EXECUTE ON FUNCTION audit.tg_event_chain_append_only() FROM PUBLIC;
+COMMENT ON FUNCTION audit.tg_chain_links_append_only() IS 'Refuses UPDATE, DELETE and TRUNCATE on audit.chain_links.';
+REVOKE EXECUTE ON FUNCTION audit.tg_chain_links_append_only() FROM PUBLIC;
 
-CREATE TRIGGER trg_event_chain_append_only
-    BEFORE UPDATE OR DELETE ON audit.event_chain
-    FOR EACH ROW EXECUTE FUNCTION audit.tg_event_chain_append_only();
-CREATE TRIGGER trg_event_chain_no_truncate
-    BEFORE TRUNCATE ON audit.event_chain
-    FOR EACH STATEMENT EXECUTE FUNCTION audit.tg_event_chain_append_only();
-ALTER TABLE audit.event_chain ENABLE ALWAYS TRIGGER trg_event_chain_append_only;
-ALTER TABLE audit.event_chain ENABLE ALWAYS TRIGGER trg_event_chain_no_truncate;
+CREATE TRIGGER trg_chain_links_append_only
+    BEFORE UPDATE OR DELETE ON audit.chain_links
+    FOR EACH ROW EXECUTE FUNCTION audit.tg_chain_links_append_only();
+CREATE TRIGGER trg_chain_links_no_truncate
+    BEFORE TRUNCATE ON audit.chain_links
+    FOR EACH STATEMENT EXECUTE FUNCTION audit.tg_chain_links_append_only();
+ALTER TABLE audit.chain_links ENABLE ALWAYS TRIGGER trg_chain_links_append_only;
+ALTER TABLE audit.chain_links ENABLE ALWAYS TRIGGER trg_chain_links_no_truncate;
 
 -- Why: the writer of the chain. One sealer at a time (the table lock conflicts with itself); it
 -- reads the events of transactions at or after the previous run's horizon that are not linked yet,
@@ -98,20 +98,20 @@ DECLARE
     v_event record;
     v_sealed bigint := 0;
 BEGIN
-    LOCK TABLE audit.event_chain IN SHARE ROW EXCLUSIVE MODE;
+    LOCK TABLE audit.chain_links IN SHARE ROW EXCLUSIVE MODE;
     SELECT c.chain_checksum, c.sealed_horizon INTO v_previous, v_since
-    FROM audit.event_chain AS c ORDER BY c.chain_seq DESC LIMIT 1;
+    FROM audit.chain_links AS c ORDER BY c.chain_seq DESC LIMIT 1;
     v_previous := coalesce(v_previous, '\x'::bytea);
     v_since := coalesce(v_since, '0'::xid8);
     FOR v_event IN
         SELECT e.event_id, e.checksum
         FROM audit.events AS e
         WHERE e.transaction_id >= v_since
-          AND NOT EXISTS (SELECT FROM audit.event_chain AS c WHERE c.event_id = e.event_id)
+          AND NOT EXISTS (SELECT FROM audit.chain_links AS c WHERE c.event_id = e.event_id)
         ORDER BY e.event_id
     LOOP
         v_previous := pg_catalog.sha256(v_previous || v_event.checksum);
-        INSERT INTO audit.event_chain (event_id, chain_checksum, sealed_horizon)
+        INSERT INTO audit.chain_links (event_id, chain_checksum, sealed_horizon)
         VALUES (v_event.event_id, v_previous, v_horizon);
         v_sealed := v_sealed + 1;
     END LOOP;
@@ -119,7 +119,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION audit.seal_events() IS
-    'Appends a hash-chain link to audit.event_chain for every audit event not linked yet; returns how many. '
+    'Appends a hash-chain link to audit.chain_links for every audit event not linked yet; returns how many. '
     'Owner only; the platform scheduler calls it often (each call sees committed events only).';
 REVOKE EXECUTE ON FUNCTION audit.seal_events() FROM PUBLIC;
 
@@ -140,7 +140,7 @@ AS $fn$
         SELECT c.chain_seq, c.event_id, c.chain_checksum, e.checksum, e.event_id IS NULL AS event_missing,
                audit.event_checksum(e) AS payload_checksum,
                coalesce(pg_catalog.lag(c.chain_checksum) OVER (ORDER BY c.chain_seq), '\x'::bytea) AS previous
-        FROM audit.event_chain AS c
+        FROM audit.chain_links AS c
         LEFT JOIN audit.events AS e ON e.event_id = c.event_id
     ) AS l
     WHERE l.event_missing
@@ -162,9 +162,9 @@ AS $fn$
     SELECT h.chain_seq, h.event_id, pg_catalog.encode(h.chain_checksum, 'hex'), h.sealed_at,
            (SELECT pg_catalog.count(*) FROM audit.events AS e
             WHERE e.transaction_id >= coalesce(h.sealed_horizon, '0'::xid8)
-              AND NOT EXISTS (SELECT FROM audit.event_chain AS c WHERE c.event_id = e.event_id))
+              AND NOT EXISTS (SELECT FROM audit.chain_links AS c WHERE c.event_id = e.event_id))
     FROM (SELECT NULL::integer) AS one
-    LEFT JOIN LATERAL (SELECT c.* FROM audit.event_chain AS c ORDER BY c.chain_seq DESC LIMIT 1) AS h ON true
+    LEFT JOIN LATERAL (SELECT c.* FROM audit.chain_links AS c ORDER BY c.chain_seq DESC LIMIT 1) AS h ON true
 $fn$;
 COMMENT ON FUNCTION audit.chain_head() IS
     'Newest link of the audit hash chain (hex checksum) and how many events wait to be sealed.';

@@ -150,6 +150,9 @@ class StatusReport:
     # Problems of files in the working tree (an unfinished teammate's file, say): they block `up`
     # only, and are shown here as warnings.
     warnings: list[Problem] = field(default_factory=list)
+    # What the database's own security checks warn of (DDL audit inactive, say): shown by health,
+    # never change its state.
+    security_warnings: list[str] = field(default_factory=list)
 
     def count(self, state: MigrationState) -> int:
         return sum(1 for m in self.migrations if m.state == state)
@@ -185,11 +188,13 @@ def status(settings: Settings) -> StatusReport:
     with _session(settings) as (target, conn):
         state = history.read_state(conn)
         holder = history.lock_holder(conn)
+        security_warnings = catalog.security_warnings(conn)
     return StatusReport(target=target, migrations=migration_states(repository, state),
                         repeatables=repeatable_states(repository, state),
                         problems=integrity_problems(repository, state, "up"), bookkeeping=state.exists,
                         last_failure=state.last_failure, lock_holder=holder.describe() if holder else None,
-                        last_change_at=state.last_change_at, warnings=repository.problems)
+                        last_change_at=state.last_change_at, warnings=repository.problems,
+                        security_warnings=security_warnings)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -44,6 +44,35 @@ def locked_relations_sql() -> str:
       AND {PRODUCT_SCHEMAS})"""
 
 
+def security_warnings(conn: Conn) -> list[str]:
+    """What `dbrun health` warns about without failing: DDL audit inactive, erasure requests overdue.
+
+    Each question is asked only once the migration that answers it is applied (its function exists),
+    and a login that may not ask it gets a warning saying so instead of an error.
+    """
+    present = conn.execute("""SELECT to_regprocedure('audit.ddl_audit_active()') IS NOT NULL,
+                                     to_regprocedure('governance.overdue_erasure_requests()') IS NOT NULL""").fetchone()
+    ddl_known, overdue_known = present if present else (False, False)
+    warnings: list[str] = []
+    try:
+        with conn.transaction():
+            if ddl_known and not _scalar(conn, "SELECT audit.ddl_audit_active()"):
+                warnings.append("DDL audit inactive: the event triggers audit_ddl_command_end and audit_ddl_sql_drop "
+                                "are missing or not ENABLE ALWAYS (creating them needs superuser; see docs/schema.md)")
+            overdue = _scalar(conn, "SELECT count(*) FROM governance.overdue_erasure_requests()") if overdue_known else 0
+            if overdue:
+                warnings.append(f"{overdue} erasure request(s) pending past their due date "
+                                "(SELECT * FROM governance.overdue_erasure_requests())")
+    except psycopg.errors.InsufficientPrivilege as exc:
+        warnings.append(f"audit and erasure state not checked: {exc.diag.message_primary}")
+    return warnings
+
+
+def _scalar(conn: Conn, query: str) -> Any:
+    row = conn.execute(query).fetchone()
+    return row[0] if row else None
+
+
 # ---------------------------------------------------------------------------------------------
 # Catalog snapshots and lock observation for the dry-run (review.py).
 #

@@ -39,10 +39,15 @@ class CheckResult:
     error: str | None = None
     sqlstate: str | None = None
     skipped: str | None = None  # why the check did not run (a relation it requires does not exist yet)
+    warning: bool = False  # `-- dbrun: severity=warning`: its rows are reported, never a failure
 
     @property
     def passed(self) -> bool:
-        return self.error is None and not self.rows
+        return self.error is None and (not self.rows or self.warning)
+
+    @property
+    def warned(self) -> bool:
+        return self.warning and self.error is None and bool(self.rows)
 
 
 def builtin_checks() -> list[Check]:
@@ -50,23 +55,33 @@ def builtin_checks() -> list[Check]:
             for name, sql in BUILTIN_POST_CHECKS.items()]
 
 
-# `-- dbrun: requires=schema.table[,schema.table]` in a check's header: the check only makes sense once
-# those relations exist (e.g. after the migration that creates them), so before that it is skipped.
-def required_relations(check: Check) -> list[str]:
+# `-- dbrun: requires=schema.table[,schema.function()]` in a check's header: the check only makes sense
+# once those relations or functions exist (e.g. after the migration that creates them), so before that
+# it is skipped.
+def required_objects(check: Check) -> list[str]:
     return [name for d in read_directives(check.file.text) if d.key == "requires" for name in d.values if name]
 
 
-def _missing(conn: Conn, relations: list[str]) -> list[str]:
-    if not relations:
+# `-- dbrun: severity=warning`: a check whose rows are worth showing but must not fail a run (e.g. a
+# safeguard the database does not let the migrator install).
+def is_warning(check: Check) -> bool:
+    return any(d.key == "severity" and d.value.lower() == "warning" for d in read_directives(check.file.text))
+
+
+def _missing(conn: Conn, names: list[str]) -> list[str]:
+    """The names that do not resolve: `schema.fn(args)` as a function, anything else as a relation."""
+    if not names:
         return []
-    rows = conn.execute("SELECT name FROM unnest(%s::text[]) AS name WHERE to_regclass(name) IS NULL",
-                        (relations,)).fetchall()
+    rows = conn.execute("""SELECT name FROM unnest(%s::text[]) AS name
+                           WHERE CASE WHEN name LIKE '%%(%%' THEN to_regprocedure(name)::oid
+                                      ELSE to_regclass(name)::oid END IS NULL""",
+                        (names,)).fetchall()
     return [row[0] for row in rows]
 
 
 def run_check(conn: Conn, check: Check, timeout_ms: int = 60_000) -> CheckResult:
-    result = CheckResult(check.name, check.file.rel)
-    missing = _missing(conn, required_relations(check))
+    result = CheckResult(check.name, check.file.rel, warning=is_warning(check))
+    missing = _missing(conn, required_objects(check))
     if missing:
         result.skipped = f"skipped: {', '.join(missing)} does not exist yet"
         return result

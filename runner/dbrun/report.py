@@ -120,22 +120,30 @@ def plan_renderable(plan: Plan) -> RenderableType:
 def checks_renderable(title: str, results: list[CheckResult]) -> RenderableType:
     failed = [r for r in results if not r.passed]
     skipped = sum(1 for r in results if r.skipped)
+    warned = [r for r in results if r.warned]
     if not failed:
         note = f" ({skipped} skipped: what they check does not exist yet)" if skipped else ""
-        return Text(f"{title}: {len(results) - skipped} passed{note}", style="green")
+        passed = Text(f"{title}: {len(results) - skipped} passed{note}", style="green")
+        return Group(passed, *(_violations(r, "warning") for r in warned)) if warned else passed
     parts: list[RenderableType] = [Text(f"{title}: {len(failed)} of {len(results)} failed", style="bold red")]
     for result in failed:
         if result.error:
             parts.append(Text(f"  {result.path}: could not run (SQLSTATE {result.sqlstate}): {result.error}",
                               style="red"))
             continue
-        table = Table(title=f"{result.path}: {len(result.rows)} violation(s)", title_justify="left")
-        for column in result.columns:
-            table.add_column(column, overflow="fold")
-        for row in result.rows[:50]:
-            table.add_row(*("NULL" if v is None else str(v) for v in row))
-        parts.append(table)
+        parts.append(_violations(result, "violation"))
+    parts.extend(_violations(r, "warning") for r in warned)
     return Group(*parts)
+
+
+def _violations(result: CheckResult, kind: str) -> Table:
+    table = Table(title=f"{result.path}: {len(result.rows)} {kind}(s)", title_justify="left",
+                  title_style="yellow" if kind == "warning" else None)
+    for column in result.columns:
+        table.add_column(column, overflow="fold")
+    for row in result.rows[:50]:
+        table.add_row(*("NULL" if v is None else str(v) for v in row))
+    return table
 
 
 def run_renderable(outcome: RunOutcome) -> RenderableType:
@@ -177,7 +185,7 @@ def run_dict(outcome: RunOutcome) -> dict[str, Any]:
 
 def check_dict(result: CheckResult) -> dict[str, Any]:
     return _jsonable_dict({"name": result.name, "path": result.path, "passed": result.passed, "error": result.error,
-                        "sqlstate": result.sqlstate, "skipped": result.skipped,
+                        "sqlstate": result.sqlstate, "skipped": result.skipped, "warning": result.warned,
                         "violations": [dict(zip(result.columns, row, strict=False)) for row in result.rows]})
 
 
@@ -265,15 +273,18 @@ def health_dict(report: StatusReport) -> dict[str, Any]:
         "changed": report.count(MigrationState.CHANGED),
         "missing": report.count(MigrationState.MISSING),
         "repeatables_pending": sum(1 for v in report.repeatables.values() if v is not MigrationState.APPLIED),
+        "warnings": [problem_dict(p) for p in report.warnings],
+        "security_warnings": report.security_warnings,
     })
 
 
 def health_renderable(report: StatusReport) -> RenderableType:
     data = health_dict(report)
     style = "green" if report.health == "ok" else "red"
-    return Text.assemble((f"{data['state']}", f"bold {style}"),
+    line = Text.assemble((f"{data['state']}", f"bold {style}"),
                          f"  schema version {data['schema_version'] or 'none'}, last migration "
                          f"{data['last_migration_at'] or 'never'}, {data['pending']} pending, {data['failed']} failed")
+    return Group(line, *(Text(f"warning: {w}", style="yellow") for w in report.security_warnings))
 
 
 def warnings_renderable(warnings: list[Problem]) -> RenderableType:

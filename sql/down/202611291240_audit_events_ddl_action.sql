@@ -1,24 +1,27 @@
 -- Migration: audit_events_ddl_action
--- Inverse of the up file: the CHECK of 202611230920 (without 'DDL'), validated. Audit events are
--- never deleted, so once a DDL event exists this cannot be undone exactly: the file then stops with
--- 55000 instead of leaving a different constraint behind.
--- Locks: ACCESS EXCLUSIVE on audit.events (DROP and ADD CONSTRAINT; the ADD scans the log).
+-- Inverse of the up file: the CHECK of 202611230920, without 'DDL'. Audit events are never
+-- deleted, so once a DDL event exists the narrower CHECK cannot be validated: it is then added
+-- NOT VALID (PostgreSQL checks every new row against it; the DDL events already written stay), the
+-- closest to the previous state the append-only log allows. With no DDL event it is exact.
+-- Locks: ACCESS EXCLUSIVE on audit.events (DROP and ADD CONSTRAINT; the ADD scans the log when
+-- there is no DDL event).
 
 SET LOCAL ROLE app_owner;
 
--- Why: an exact inverse or none: DDL events cannot be removed from the append-only log.
-DO $guard$
+ALTER TABLE audit.events DROP CONSTRAINT ck_events_action;
+
+-- Why: an exact inverse when the log allows it, else the same definition NOT VALID.
+DO $narrow$
 BEGIN
     IF EXISTS (SELECT FROM audit.events AS e WHERE e.action = 'DDL') THEN
-        RAISE EXCEPTION 'audit.events holds DDL events; the action CHECK cannot be narrowed again'
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'audit events are never deleted; keep this migration applied';
+        ALTER TABLE audit.events ADD CONSTRAINT ck_events_action
+            CHECK (action IN ('INSERT', 'UPDATE', 'DELETE', 'MIGRATION')) NOT VALID;
+    ELSE
+        ALTER TABLE audit.events ADD CONSTRAINT ck_events_action
+            CHECK (action IN ('INSERT', 'UPDATE', 'DELETE', 'MIGRATION'));
     END IF;
 END
-$guard$;
-
-ALTER TABLE audit.events DROP CONSTRAINT ck_events_action;
-ALTER TABLE audit.events ADD CONSTRAINT ck_events_action CHECK (action IN ('INSERT', 'UPDATE', 'DELETE', 'MIGRATION')); -- noqa: SQ-constraint-missing-not-valid no row violates it (checked above); the inverse of 202611291240
+$narrow$;
 COMMENT ON COLUMN audit.events.action IS 'INSERT, UPDATE, DELETE, or MIGRATION (a dbrun run event).';
 
 RESET ROLE;

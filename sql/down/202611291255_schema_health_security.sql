@@ -1,10 +1,13 @@
 -- Migration: schema_health_security
--- Inverse of the up file: app.schema_health() as 202611231040 defined it (five columns).
+-- Inverse of the up file: app.schema_health() as 202611231040 defined it (five columns), and no
+-- governance.overdue_erasure_requests().
 -- Locks: none on data (function definition only).
 
 SET LOCAL ROLE app_owner;
 
-DROP FUNCTION app.schema_health();
+DROP FUNCTION app.schema_health(); -- noqa: SQ-ban-drop-function created again below as 202611231040 defined it
+
+DROP FUNCTION governance.overdue_erasure_requests();
 
 -- Why: the definition of 202611231040, unchanged.
 CREATE FUNCTION app.schema_health()

@@ -26,9 +26,9 @@ DECLARE
     v_actor uuid := app.current_user_id();
     v_organization_id uuid;
 BEGIN
-    -- Only tables of the product are audited: an event written for a temporary table is a forgery.
-    IF TG_TABLE_SCHEMA ~ '^pg_temp' THEN
-        RAISE EXCEPTION 'audit.tg_audit_row() refuses temporary table %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+    -- Only tables of the product are audited: an event for a session's own (pg_temp_N) relation is a forgery.
+    IF TG_TABLE_SCHEMA ~ '^pg_temp_' THEN
+        RAISE EXCEPTION 'audit.tg_audit_row() refuses %.%, a relation of the session''s own schema', TG_TABLE_SCHEMA, TG_TABLE_NAME
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'audit triggers are attached by migrations to product tables only';
     END IF;

@@ -111,3 +111,41 @@ def insertable_columns(conn: Conn, table: TenantTable) -> list[str]:
         """SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped
            AND attgenerated = '' ORDER BY attnum""", (str(table),)).fetchall()
     return [r[0] for r in rows]
+
+
+# -- logging in as a service --------------------------------------------------------------------
+
+# LOGIN roles the way services connect: granted app_rw or app_ro, never superuser. Roles are
+# cluster-wide, so they are created once (idempotently) and reused by every test database.
+SERVICE_LOGINS = {"app_rw": "svc_rw_login", "app_ro": "svc_ro_login"}
+
+
+def url_as(url: str, login: str) -> str:
+    """The same database URL, logging in as `login` (the test cluster trusts its Unix socket)."""
+    return url.replace("postgresql://postgres@", f"postgresql://{login}@", 1)
+
+
+def ensure_service_logins(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as admin:
+        for group, login in SERVICE_LOGINS.items():
+            admin.execute(sql.SQL("""DO $$ BEGIN
+                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {login_text}) THEN
+                    CREATE ROLE {login} LOGIN NOSUPERUSER NOBYPASSRLS IN ROLE {group};
+                END IF; END $$""").format(login_text=sql.Literal(login), login=sql.Identifier(login),
+                                          group=sql.Identifier(group)))
+
+
+@contextmanager
+def service_session(url: str, group: str, org: str | None = None, user: str | None = None) -> Iterator[Conn]:
+    """A connection logged in as the service login of `group` (app_rw or app_ro), in a transaction
+    with the given tenant context; rolled back when the block ends (committed work stays visible)."""
+    ensure_service_logins(url)
+    with psycopg.connect(url_as(url, SERVICE_LOGINS[group])) as conn:
+        who = conn.execute("SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+        assert who == (SERVICE_LOGINS[group], False), who
+        conn.execute("SELECT set_config('app.org_id', %s, true), set_config('app.user_id', %s, true)",
+                     (org or "", user or ""))
+        try:
+            yield conn
+        finally:
+            conn.rollback()

@@ -208,9 +208,11 @@ def test_schema_health_is_readable_by_app_roles(db: Conn) -> None:
     newest = max(p.name[:12] for p in Path(REPO_ROOT / "sql" / "up").glob("*.sql"))
     for role in ("app_rw", "app_ro"):
         with acting(db, role, None):
-            version, name, at, applied, partial = db.execute("SELECT * FROM app.schema_health()").fetchone()
+            version, name, at, applied, partial, overdue, ddl_audit = db.execute(
+                "SELECT * FROM app.schema_health()").fetchone()
         assert version == newest and name.startswith(newest)
         assert at is not None and applied >= 11 and partial == 0
+        assert overdue == 0 and ddl_audit is True
     with acting(db, "app_rw", None):
         exc = expect_error(db, "SELECT * FROM dbrun.migrations")
     assert isinstance(exc, errors.InsufficientPrivilege)

@@ -109,6 +109,8 @@ CASES: dict[str, str] = {
     "ck_retention_policies_names_length": RET.format("timestamp_column = ''"),
     "ck_retention_policies_description_length": RET.format("description = ''"),
     "ck_events_action": evt(2, "'TRUNCATE'"),
+    "ck_chain_links_checksum_length":
+        "INSERT INTO audit.chain_links (event_id, chain_checksum, sealed_horizon) VALUES (1, '\\x00', '0')",
     "ck_events_checksum_length": evt(5, "'\\x00'"),
     "ck_events_names_length": evt(3, "''"),
     # usage (issue 6): events through the parent (the CHECKs are copied onto every partition by name).

@@ -39,7 +39,7 @@ CREATE POLICY api_keys_update_auth ON core.api_keys FOR UPDATE TO app_auth USING
 
 -- Why: platform jobs (governance.apply_retention(), app.schema_health()) read and act across
 -- tenants; only the owner, only with its explicit opt-out set for the call (see usage rollups).
-DROP POLICY IF EXISTS api_keys_all_all_tenants ON core.api_keys;
-CREATE POLICY api_keys_all_all_tenants ON core.api_keys FOR ALL TO app_owner
+DROP POLICY IF EXISTS api_keys_all_cross_tenant ON core.api_keys;
+CREATE POLICY api_keys_all_cross_tenant ON core.api_keys FOR ALL TO app_owner
     USING ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on')
     WITH CHECK ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on');

@@ -33,7 +33,7 @@ CREATE POLICY organizations_select_auth ON core.organizations FOR SELECT TO app_
 
 -- Why: platform jobs (governance.apply_retention(), app.schema_health()) read and act across
 -- tenants; only the owner, only with its explicit opt-out set for the call (see usage rollups).
-DROP POLICY IF EXISTS organizations_all_all_tenants ON core.organizations;
-CREATE POLICY organizations_all_all_tenants ON core.organizations FOR ALL TO app_owner
+DROP POLICY IF EXISTS organizations_all_cross_tenant ON core.organizations;
+CREATE POLICY organizations_all_cross_tenant ON core.organizations FOR ALL TO app_owner
     USING ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on')
     WITH CHECK ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on');

@@ -35,7 +35,7 @@ CREATE POLICY users_select_auth ON core.users FOR SELECT TO app_auth USING (true
 
 -- Why: platform jobs (governance.apply_retention(), app.schema_health()) read and act across
 -- tenants; only the owner, only with its explicit opt-out set for the call (see usage rollups).
-DROP POLICY IF EXISTS users_all_all_tenants ON core.users;
-CREATE POLICY users_all_all_tenants ON core.users FOR ALL TO app_owner
+DROP POLICY IF EXISTS users_all_cross_tenant ON core.users;
+CREATE POLICY users_all_cross_tenant ON core.users FOR ALL TO app_owner
     USING ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on')
     WITH CHECK ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on');

@@ -2,7 +2,6 @@
 -- Who sees what: app_rw and app_ro read every row (what an erasure will reach); only the owner
 -- (migrations, not FORCEd) writes: the completion function calls whatever is registered here.
 
--- Why: start from nothing so this file is the whole truth about the table's privileges.
 REVOKE ALL ON governance.erasure_handlers FROM app_rw, app_ro, app_auth;
 GRANT SELECT ON governance.erasure_handlers TO app_rw, app_ro;
 

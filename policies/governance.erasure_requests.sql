@@ -26,7 +26,7 @@ CREATE POLICY erasure_requests_delete_tenant ON governance.erasure_requests FOR 
 
 -- Why: platform jobs (governance.apply_retention(), app.schema_health()) read and act across
 -- tenants; only the owner, only with its explicit opt-out set for the call (see usage rollups).
-DROP POLICY IF EXISTS erasure_requests_all_all_tenants ON governance.erasure_requests;
-CREATE POLICY erasure_requests_all_all_tenants ON governance.erasure_requests FOR ALL TO app_owner
+DROP POLICY IF EXISTS erasure_requests_all_cross_tenant ON governance.erasure_requests;
+CREATE POLICY erasure_requests_all_cross_tenant ON governance.erasure_requests FOR ALL TO app_owner
     USING ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on')
     WITH CHECK ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on');

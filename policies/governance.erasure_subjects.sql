@@ -2,7 +2,6 @@
 -- Who sees what: app_rw and app_ro read every row (a service offers only registered subject kinds);
 -- only the owner (migrations, not FORCEd) writes.
 
--- Why: start from nothing so this file is the whole truth about the table's privileges.
 REVOKE ALL ON governance.erasure_subjects FROM app_rw, app_ro, app_auth;
 GRANT SELECT ON governance.erasure_subjects TO app_rw, app_ro;
 

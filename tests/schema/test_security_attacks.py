@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from psycopg import errors
 
-from .conftest import ORG_A, ORG_B, Conn, expect_error, service_session
+from tests.helpers.schema import ORG_A, ORG_B, Conn, expect_error, service_session
 
 ADMIN_A = "aaaaaaaa-0000-4000-8000-000000000002"
 LEAVER_A = "aaaaaaaa-0000-4000-8000-000000000005"

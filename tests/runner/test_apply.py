@@ -309,3 +309,24 @@ def test_a_check_requiring_a_missing_relation_is_skipped_not_failed(make_repo: M
     by_name = {c.name: c for c in outcome.post_checks}
     assert by_name["later"].passed and by_name["later"].skipped == "skipped: public.not_yet does not exist yet"
     assert by_name["now"].passed and by_name["now"].skipped is None and by_name["now"].columns == ["name"]
+
+
+def test_a_check_requiring_a_missing_function_is_skipped_not_failed(make_repo: Make, db_url: str,
+                                                                     settings_for: Any) -> None:
+    files = two_migrations()
+    files["sql/checks/post/later.sql"] = "-- dbrun: requires=public.not_yet()\nSELECT public.not_yet();\n"
+    files["sql/checks/post/now.sql"] = "-- dbrun: requires=pg_catalog.now()\nSELECT now() WHERE false;\n"
+    outcome = api.up(settings_for(make_repo(files), db_url))
+    by_name = {c.name: c for c in outcome.post_checks}
+    assert by_name["later"].passed and by_name["later"].skipped == "skipped: public.not_yet() does not exist yet"
+    assert by_name["now"].passed and by_name["now"].skipped is None
+
+
+def test_a_warning_check_reports_its_rows_without_failing(make_repo: Make, db_url: str, settings_for: Any) -> None:
+    files = two_migrations()
+    files["sql/checks/post/advice.sql"] = "-- dbrun: severity=warning\nSELECT 'consider this' AS problem;\n"
+    files["sql/checks/post/rule.sql"] = "SELECT 'broken' AS problem;\n"
+    outcome = api.up(settings_for(make_repo(files), db_url))
+    by_name = {c.name: c for c in outcome.post_checks}
+    assert by_name["advice"].passed and by_name["advice"].warned and by_name["advice"].rows == [("consider this",)]
+    assert not by_name["rule"].passed and not by_name["rule"].warned

@@ -139,7 +139,7 @@ def test_write_attributed_to_a_user_of_another_tenant_is_refused(committed: str)
 def test_write_attributed_to_a_user_of_the_tenant_is_recorded(committed: str) -> None:
     with service_session(committed, "app_rw", ORG_A, user=ADMIN_A) as conn:
         conn.execute("UPDATE core.budgets SET amount = amount + 1 WHERE budget_id = %s", (BUDGET_A,))
-        actor = conn.execute("SELECT app_user_id::text FROM audit.events WHERE table_name = 'budgets' "
+        actor = conn.execute("SELECT app_user_id::text FROM audit.tenant_events WHERE table_name = 'budgets' "
                              "ORDER BY event_id DESC LIMIT 1").fetchone()
     assert actor == (ADMIN_A,)
 
@@ -195,7 +195,7 @@ def test_after_erasure_no_personal_data_of_the_person_is_readable(committed: str
     for group in ("app_rw", "app_ro"):
         with service_session(committed, group, ORG_A) as conn:
             trail = conn.execute("SELECT coalesce(old_values::text, '') || coalesce(new_values::text, '') "
-                                 "FROM audit.events WHERE table_name = 'users' AND primary_key ->> 'user_id' = %s",
+                                 "FROM audit.tenant_events WHERE table_name = 'users' AND primary_key ->> 'user_id' = %s",
                                  (LEAVER_A,)).fetchall()
             assert trail, "the erasure itself is audited"
             text = " ".join(row[0] for row in trail)
@@ -204,6 +204,41 @@ def test_after_erasure_no_personal_data_of_the_person_is_readable(committed: str
         row = conn.execute("SELECT email_hmac, display_name, password_hash, last_login_at, last_seen_at, "
                            "anonymised_at IS NOT NULL FROM core.users WHERE user_id = %s", (LEAVER_A,)).fetchone()
     assert row == (None, None, None, None, None, True)
+
+
+def test_values_logged_before_a_column_became_pii_are_redacted_when_read(committed: str) -> None:
+    """Events written before 202611291205 hold activity timestamps in clear: the log is never
+    rewritten, the app roles read it through audit.tenant_events, redacted by today's classification."""
+    with psycopg.connect(committed) as owner:
+        owner.execute("UPDATE governance.column_classifications SET classification = 'confidential' "
+                      "WHERE (schema_name, table_name, column_name) = ('core', 'users', 'last_login_at')")
+        owner.execute("SELECT set_config('app.org_id', %s, true)", (ORG_A,))
+        owner.execute("UPDATE core.users SET last_login_at = '2026-11-02 08:00+00' WHERE user_id = %s", (LEAVER_A,))
+        owner.execute("UPDATE governance.column_classifications SET classification = 'pii' "
+                      "WHERE (schema_name, table_name, column_name) = ('core', 'users', 'last_login_at')")
+        logged = owner.execute("SELECT new_values ->> 'last_login_at' FROM audit.events WHERE table_name = 'users' "
+                               "ORDER BY event_id DESC LIMIT 1").fetchone()
+        assert logged is not None and logged[0] is not None and logged[0].startswith("2026-11-02")
+    for group in ("app_rw", "app_ro"):
+        with service_session(committed, group, ORG_A) as conn:
+            read = conn.execute("SELECT new_values ->> 'last_login_at' FROM audit.tenant_events "
+                                "WHERE table_name = 'users' ORDER BY event_id DESC LIMIT 1").fetchone()
+            assert read == ("[redacted]",)
+
+
+@pytest.mark.parametrize("group", ["app_rw", "app_ro"])
+def test_app_roles_cannot_read_the_raw_audit_log(committed: str, group: str) -> None:
+    with service_session(committed, group, ORG_A) as conn:
+        exc = expect_error(conn, "SELECT old_values FROM audit.events")
+    assert exc.sqlstate == INSUFFICIENT_PRIVILEGE
+
+
+def test_tenant_events_show_only_the_current_tenant(committed: str) -> None:
+    with service_session(committed, "app_ro", ORG_A) as conn:
+        orgs = conn.execute("SELECT DISTINCT organization_id::text FROM audit.tenant_events").fetchall()
+    with service_session(committed, "app_ro") as conn:
+        none = conn.execute("SELECT count(*) FROM audit.tenant_events").fetchone()
+    assert orgs == [(ORG_A,)] and none == (0,)
 
 
 def test_app_ro_never_reads_activity_timestamps(committed: str) -> None:

@@ -6,8 +6,10 @@
 -- disabled). The refresh now keeps its working sets in arrays (the claimed buckets and their days as
 -- parallel arrays, unnested in the statements that need them): nothing a caller can create or shadow
 -- is touched. The same steps, locks and results as 202611231140. plan_cache_mode = force_custom_plan
--- keeps what the ANALYZE of the scratch tables gave the planner: each statement is planned with the
--- arrays' real sizes (a small claim probes the primary keys, a large one hash-joins).
+-- plans each statement with the arrays' real sizes (a small claim probes the primary keys, a large
+-- one joins in bulk). Without the ANALYZE of the scratch tables the planner underestimates the join
+-- with the events and picks a sort-merge that spilled to disk at the default work_mem (2x slower in
+-- bench/bench_analytics.py): work_mem = 64MB for this call keeps it in memory.
 -- Locks: none on data (function definition only).
 
 SET LOCAL ROLE app_owner;
@@ -23,6 +25,7 @@ RETURNS TABLE (buckets bigint, hourly_rows bigint, daily_rows bigint)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET plan_cache_mode = force_custom_plan
+SET work_mem = '64MB'
 AS $fn$
 DECLARE
     v_scope text := coalesce(pg_catalog.current_setting('app.all_tenants', true), '');

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from psycopg import errors
 
-from tests.helpers.schema import ORG_A, ORG_B, Conn, expect_error, service_session
+from tests.helpers.schema import ORG_A, ORG_B, REPO_ROOT, Conn, expect_error, service_session, url_as
 
 ADMIN_A = "aaaaaaaa-0000-4000-8000-000000000002"
 LEAVER_A = "aaaaaaaa-0000-4000-8000-000000000005"
@@ -394,3 +394,23 @@ def test_app_roles_cannot_run_retention(committed: str) -> None:
     with service_session(committed, "app_rw", ORG_A) as conn:
         exc = expect_error(conn, "SELECT * FROM governance.apply_retention()")
     assert isinstance(exc, errors.InsufficientPrivilege)
+
+
+def test_ddl_audit_install_only_warns_when_the_migrator_may_not_create_event_triggers(committed: str) -> None:
+    """A managed database: the migrator is not superuser. The install block of 202611291245 warns and
+    leaves DDL audit inactive instead of failing the migration."""
+    migration = (REPO_ROOT / "sql/up/202611291245_audit_ddl_event_triggers.sql").read_text(encoding="utf-8")
+    install = migration[migration.index("DO $install$"):migration.index("$install$;") + len("$install$;")]
+    with psycopg.connect(committed, autocommit=True) as admin:
+        admin.execute("DROP EVENT TRIGGER audit_ddl_command_end; DROP EVENT TRIGGER audit_ddl_sql_drop")
+        admin.execute("""DO $$ BEGIN
+            IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'migrator_login') THEN
+                CREATE ROLE migrator_login LOGIN NOSUPERUSER IN ROLE app_migrator;
+            END IF; END $$""")
+    notices: list[str] = []
+    with psycopg.connect(url_as(committed, "migrator_login"), autocommit=True) as migrator:
+        migrator.add_notice_handler(lambda diag: notices.append(f"{diag.severity}: {diag.message_primary}"))
+        migrator.execute(install)
+        active = migrator.execute("SELECT audit.ddl_audit_active()").fetchone()
+    assert active == (False,)
+    assert notices == ["WARNING: DDL audit inactive: migrator_login may not create event triggers"]

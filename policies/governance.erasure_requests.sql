@@ -1,8 +1,9 @@
 -- Policies: governance.erasure_requests
 -- Who sees what: app_rw, app_ro and the owner see requests of the current tenant only; with no
--- tenant set, nothing. app_rw records requests and rejects them; completion goes through
--- governance.complete_erasure_request (SECURITY INVOKER, so these same policies apply to it).
--- Requests are evidence: nobody but the owner's retention job deletes them.
+-- tenant set, nothing. app_rw records requests and rejects them; completion goes only through
+-- governance.complete_erasure_request (SECURITY DEFINER as the owner, to which these same tenant
+-- policies apply; trg_erasure_requests_guard refuses 'completed' from anything else). Requests are
+-- evidence: nobody but the owner's retention job (governance.apply_retention) deletes them.
 
 REVOKE ALL ON governance.erasure_requests FROM app_rw, app_ro, app_auth;
 GRANT SELECT, INSERT ON governance.erasure_requests TO app_rw;

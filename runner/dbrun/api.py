@@ -213,6 +213,8 @@ def repair(settings: Settings, version: str, forget: bool = False, retry: bool =
     with `retry`, release a migration held after its rollback so the next `up` applies it again."""
     repository = load(settings)
     with _session(settings) as (_target, conn), history.advisory_lock(conn, settings.lock_wait_s):
+        if history.bookkeeping_exists(conn):
+            history.ensure_bookkeeping(conn)  # an older layout is brought up to date first
         state = history.read_state(conn)
         if retry:
             return _release(conn, repository, state, version)
@@ -410,3 +412,125 @@ def diff(settings: Settings, snapshot_path: Path | None = None) -> DriftOutcome:
         model = docs.read_model(conn)
         notes = _version_note(conn, snapshot.version_of(expected), "the snapshot")
     return DriftOutcome(target, path, snapshot.drift(expected, model), notes)
+
+
+# ---------------------------------------------------------------------------------------------
+# adoption: baseline, import of another tool's history, and the history itself
+
+
+@dataclass
+class AdoptOutcome:
+    target: Target
+    operation: str  # baseline | import
+    marked: list[str]  # migration names now recorded as applied
+    checked_objects: bool
+    source: str | None = None  # the other tool's table, for an import
+    notes: list[str] = field(default_factory=list)
+
+
+def baseline(settings: Settings, version: str, check_objects: bool = True) -> AdoptOutcome:
+    """Record every migration up to `version` as applied (with its file's checksum) on a database that
+    already has that schema, after checking, where the SQL says, that its objects exist."""
+    repository = load(settings)
+    target_migration = repository.find(version)
+    if target_migration is None:
+        raise UsageProblems("unknown version", [Problem(
+            "BASELINE", f"no migration {version!r} in {source.UP_DIR}", hint="give a version from `dbrun status`")])
+    chosen = [m for m in repository.migrations if m.version <= target_migration.version]
+    with _session(settings) as (target, conn), history.advisory_lock(conn, settings.lock_wait_s):
+        outcome = _adopt(conn, target, chosen, "baseline", check_objects)
+    return outcome
+
+
+def import_history(settings: Settings, tool: str, table: str | None = None,
+                   check_objects: bool = True) -> AdoptOutcome:
+    """Record as applied the migrations another tool's history lists (matched by version number)."""
+    from dbrun import adopt
+
+    repository = load(settings)
+    with _session(settings) as (target, conn), history.advisory_lock(conn, settings.lock_wait_s):
+        foreign = adopt.read_foreign_history(conn, target.url, adopt.Tool(tool), repository, table)
+        if foreign.unknown:
+            raise ProblemsFound(f"{foreign.table} lists migrations this repository does not have", [Problem(
+                "IMPORT-UNKNOWN", f"{foreign.tool} id {raw!r} matches no file in {source.UP_DIR}",
+                hint="name the files with the same version numbers (YYYYMMDDHHMM_slug.sql), or use "
+                     "`dbrun baseline VERSION` instead") for raw in foreign.unknown])
+        by_version = repository.by_version()
+        chosen = [by_version[v] for v in foreign.versions]
+        outcome = _adopt(conn, target, chosen, "import", check_objects)
+        outcome.source = foreign.table
+        newest = max(foreign.versions, default=None)
+        skipped = [m.name for m in repository.migrations if newest and m.version < newest
+                   and m.version not in foreign.versions]
+        if skipped:
+            outcome.notes.append(f"{len(skipped)} older migration(s) are not in {foreign.table} "
+                                 f"({', '.join(skipped)}): `dbrun up` will refuse them as out of order")
+    return outcome
+
+
+def _adopt(conn: Conn, target: Target, chosen: list[source.VersionedMigration], operation: str,
+           check_objects: bool) -> AdoptOutcome:
+    from dbrun import adopt
+
+    state = history.read_state(conn)
+    if state.applied:
+        raise ProblemsFound(f"this database already has dbrun history; nothing was {operation}d", [Problem(
+            "ADOPT-HAS-HISTORY", f"{len(state.applied)} migration(s) are already recorded in {history.SCHEMA}."
+            "migrations", hint=f"{operation} is for a database dbrun has never migrated; see `dbrun status`")])
+    if check_objects:
+        missing = adopt.missing_objects(conn, chosen)
+        if missing:
+            raise ProblemsFound(f"{len(missing)} object(s) the migrations create are missing; nothing was recorded",
+                                missing)
+    history.ensure_bookkeeping(conn)
+    run_id = str(uuid.uuid4())
+    with conn.transaction():
+        history.as_runner(conn)
+        for migration in chosen:
+            history.mark_applied(conn, version=migration.version, name=migration.name,
+                                 migration_hash=migration.bookkeeping().hash, checksum=migration.checksum,
+                                 transactional=migration.up.directives.transactional, duration_ms=None,
+                                 run_id=run_id)
+            history.write_log(conn, history.LogEntry(
+                run_id=run_id, operation=operation, status="marked", started_at=datetime.now(UTC), direction="up",
+                version=migration.version, name=migration.name, migration_hash=migration.bookkeeping().hash,
+                checksum=migration.checksum))
+    return AdoptOutcome(target, operation, [m.name for m in chosen], check_objects)
+
+
+@dataclass(frozen=True, kw_only=True)
+class HistoryEntry:
+    """One row of dbrun.log: who applied, rolled back, repaired or adopted what, when, how long."""
+
+    id: int
+    run_id: str
+    operation: str
+    direction: str | None
+    version: str | None
+    name: str | None
+    status: str
+    started_at: datetime
+    duration_ms: int | None
+    statements: int | None
+    rows: int | None
+    sqlstate: str | None
+    error: str | None
+    db_user: str
+    os_user: str | None
+    hostname: str | None
+
+
+def history_log(settings: Settings, limit: int = 20) -> list[HistoryEntry]:
+    """The newest `limit` entries of dbrun.log, newest first (empty on a database never migrated)."""
+    if limit < 1:
+        raise UsageProblems("bad --limit", [Problem("HISTORY", f"--limit must be at least 1 (got {limit})")])
+    with _session(settings) as (_target, conn):
+        if not history.bookkeeping_exists(conn):
+            return []
+        rows = conn.execute(
+            f"""SELECT id, run_id::text, operation, direction, version, name, status, started_at, duration_ms,
+                       statements, rows_affected, sqlstate, error, db_user, os_user, hostname
+                FROM {history.SCHEMA}.log ORDER BY id DESC LIMIT %s""", (limit,)).fetchall()
+    return [HistoryEntry(id=r[0], run_id=r[1], operation=r[2], direction=r[3], version=r[4], name=r[5], status=r[6],
+                         started_at=r[7], duration_ms=r[8], statements=r[9], rows=r[10], sqlstate=r[11],
+                         error=r[12], db_user=r[13], os_user=r[14], hostname=r[15]) for r in rows]

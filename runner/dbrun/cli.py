@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import psycopg
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.text import Text
 from typer.core import TyperGroup
 
@@ -115,12 +115,15 @@ def main_options(
     lock_timeout: Annotated[str | None, typer.Option("--lock-timeout", help="per migration, e.g. 5s")] = None,
     statement_timeout: Annotated[str | None, typer.Option("--statement-timeout", help="per migration, e.g. 15min")] = None,
     lock_retries: Annotated[int | None, typer.Option("--lock-retries", help="retries after a lock timeout")] = None,
+    concurrent_wait: Annotated[str | None, typer.Option(
+        "--concurrent-wait", help="how long CREATE INDEX CONCURRENTLY and friends may wait for older "
+        "transactions (instead of --lock-timeout), e.g. 30min")] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
 ) -> None:
     ctx.obj = Context(
         root=root, database_url=database_url, json=json_output, log_format=log_format,
         overrides={"lock_wait": lock_wait, "lock_timeout": lock_timeout, "statement_timeout": statement_timeout,
-                   "lock_retries": lock_retries},
+                   "lock_retries": lock_retries, "concurrent_wait": concurrent_wait},
         # markup=False, emoji=False: SQL and data are shown as they are. A CHECK's '[a-z]{2}', a column named
         # "[/x]" or ':ok:' in a comment must never be read as rich markup (it was mangled, or crashed after
         # the commit); styling comes from Text objects only.
@@ -171,9 +174,15 @@ def _run_display(c: Context) -> Iterator[tuple[Callable[[Plan], None], Callable[
             progress.start()
             task = progress.add_task(plan.direction, total=total)
 
+    batches = _BatchDisplay(c)
+
     def on_event(event: Event) -> None:
+        if event.event == "batch" or (event.event == "migration" and batches.active):
+            batches.show(event, progress)
         if c.log_format is LogFormat.json:
             c.err.out(report.event_line(event), highlight=False)
+        elif event.event == "deadline":
+            (progress.console if progress else c.err).print(f"stopped: {event.message}", style="yellow")
         elif event.event in ("migration", "repeatable") and event.status == "ok":
             line = Text.assemble(f"✓ {event.direction or 'up':<4} {event.name}  ",
                                  (f"{event.duration_ms} ms, {event.statements} statements, {event.rows} rows", "dim"))
@@ -188,8 +197,42 @@ def _run_display(c: Context) -> Iterator[tuple[Callable[[Plan], None], Callable[
     try:
         yield on_plan, on_event
     finally:
+        batches.stop()
         if progress is not None:
             progress.stop()
+
+
+class _BatchDisplay:
+    """A live line per batch migration on a terminal: rows, batches and rows per second."""
+
+    def __init__(self, c: Context) -> None:
+        self.c = c
+        self.progress: Progress | None = None
+        self.task: Any = None
+        self.active = False
+
+    def show(self, event: Event, run_progress: Progress | None) -> None:
+        if event.event == "migration":  # the batch migration finished or failed: its line goes
+            self.stop()
+            return
+        self.active = True
+        if not self.c.err.is_terminal or self.c.log_format is LogFormat.json:
+            return
+        description = f"batch {event.name}: {report.batch_summary(event)}"
+        if self.progress is None:
+            self.progress = run_progress or Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                                                     TimeElapsedColumn(), console=self.c.err, transient=True)
+            if run_progress is None:
+                self.progress.start()
+            self.task = self.progress.add_task(description, total=None)
+        self.progress.update(self.task, description=description)
+
+    def stop(self) -> None:
+        if self.progress is not None and self.task is not None:
+            self.progress.remove_task(self.task)
+            if not self.progress.tasks:
+                self.progress.stop()
+        self.progress, self.task, self.active = None, None, False
 
 
 def _notes(c: Context, outcome_target: Any) -> None:
@@ -248,9 +291,15 @@ def up(
     dry_run: DryRunOption = False,
     fmt: FormatOption = ReviewFormat.text,
     offline: OfflineOption = False,
+    max_duration: Annotated[str | None, typer.Option(
+        "--max-duration", help="maintenance window, e.g. 10min: no migration starts after it, batch files stop "
+        "between batches; the run says what remains")] = None,
+    max_rate: Annotated[float | None, typer.Option(
+        "--max-rate", help="batch files: at most this many rows per second")] = None,
 ) -> None:
     """Apply pending migrations (then changed policies/views), each atomically, under the migration lock."""
     c = _ctx(ctx)
+    c.overrides.update(max_duration=max_duration, max_rate=max_rate)
     _dry_run_usage(dry_run, fmt, offline)
     if dry_run:
         from dbrun import review
@@ -352,6 +401,63 @@ def verify(ctx: typer.Context) -> None:
         c.out.print(report.checks_renderable("post-checks", results))
     if not all(r.passed for r in results):
         raise typer.Exit(EXIT_PROBLEMS)
+
+
+@app.command()
+def baseline(
+    ctx: typer.Context,
+    version: Annotated[str, typer.Argument(help="the version the existing database is at")],
+    no_check: Annotated[bool, typer.Option("--no-check", help="do not check that the migrations' tables, "
+                                           "columns, indexes, functions ... exist")] = False,
+) -> None:
+    """Adopt an existing database: record every migration up to VERSION as applied, with its checksum."""
+    c = _ctx(ctx)
+    outcome = _guard(c, lambda: api.baseline(c.settings(), version, check_objects=not no_check))
+    _print_adopted(c, outcome)
+
+
+class ImportTool(StrEnum):
+    yoyo = "yoyo"
+    dbmate = "dbmate"
+    flyway = "flyway"
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    tool: Annotated[ImportTool, typer.Argument(help="whose history: yoyo (_yoyo_migration), dbmate "
+                                               "(schema_migrations) or flyway (flyway_schema_history)")],
+    table: Annotated[str | None, typer.Option("--table", help="the tool's history table, if not the default")]
+    = None,
+    no_check: Annotated[bool, typer.Option("--no-check", help="do not check that the migrations' objects "
+                                           "exist")] = False,
+) -> None:
+    """Adopt a database another tool migrated: record its applied versions as applied here."""
+    c = _ctx(ctx)
+    outcome = _guard(c, lambda: api.import_history(c.settings(), tool.value, table, check_objects=not no_check))
+    _print_adopted(c, outcome)
+
+
+def _print_adopted(c: Context, outcome: api.AdoptOutcome) -> None:
+    _notes(c, outcome.target)
+    if c.json:
+        c.out.print_json(report.dumps(outcome))
+    else:
+        c.out.print(report.adopt_renderable(outcome))
+
+
+@app.command("history")
+def history_(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", help="how many entries, newest first")] = 20,
+) -> None:
+    """Who applied, rolled back, repaired or adopted what, when, for how long, with rows and status."""
+    c = _ctx(ctx)
+    entries = _guard(c, lambda: api.history_log(c.settings(), limit))
+    if c.json:
+        c.out.print_json(report.dumps({"entries": entries}))
+    else:
+        c.out.print(report.history_renderable(entries))
 
 
 @app.command()

@@ -52,6 +52,16 @@ def _non_negative(value: Any, what: str) -> int:
     return number
 
 
+def _non_negative_rate(value: Any) -> float:
+    try:
+        rate = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"max_rate: cannot read {value!r} as rows per second", hint="e.g. --max-rate 2000") from None
+    if rate < 0:
+        raise ConfigError(f"max_rate must be 0 or more (got {value})", hint="e.g. --max-rate 2000 (0: no limit)")
+    return rate
+
+
 @dataclass(frozen=True)
 class LintSettings:
     """[tool.dbrun.lint]: which findings count, from which migration on, and where the baseline is."""
@@ -76,6 +86,10 @@ class Settings:
     template_vars: dict[str, Any] = field(default_factory=dict)
     local_dir: Path | None = None
     lint: LintSettings = field(default_factory=LintSettings)
+    # Lock wait of CONCURRENTLY statements (they wait for older transactions), instead of lock_timeout.
+    concurrent_wait_ms: int = 10 * 60_000
+    max_duration_ms: int = 0  # --max-duration: no migration starts after it (0: no deadline)
+    max_rate: float = 0.0  # --max-rate: rows per second for batch files (0: no limit)
 
     @property
     def cluster_dir(self) -> Path:
@@ -106,6 +120,8 @@ _KNOWN_KEYS = {
     "template_vars",
     "local_dir",
     "lint",
+    "concurrent_wait",
+    "max_rate",
 }
 _LINT_KEYS = {"select", "ignore", "from_version", "baseline"}
 _VERSION = re.compile(r"^\d{12}$")
@@ -156,7 +172,7 @@ def load_settings(
             hint=f"known keys: {', '.join(sorted(_KNOWN_KEYS))}",
         )
     merged: dict[str, Any] = dict(section)
-    for key in ("lock_timeout", "statement_timeout", "lock_retries", "lock_wait"):
+    for key in ("lock_timeout", "statement_timeout", "lock_retries", "lock_wait", "concurrent_wait", "max_rate"):
         env = os.environ.get(f"DBRUN_{key.upper()}")
         if env is not None:
             merged[key] = env
@@ -179,6 +195,9 @@ def load_settings(
             template_vars=dict(merged.get("template_vars", {})),
             local_dir=(root / local_dir) if local_dir else None,
             lint=_lint_settings(merged.get("lint", {}), root / "pyproject.toml"),
+            concurrent_wait_ms=parse_timeout_ms(merged.get("concurrent_wait", "10min"), "concurrent_wait"),
+            max_duration_ms=parse_duration_ms(merged.get("max_duration", 0), "max_duration"),
+            max_rate=_non_negative_rate(merged.get("max_rate", 0)),
         )
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"invalid [tool.dbrun] setting: {exc}") from exc

@@ -28,11 +28,15 @@ from dbrun.source import (
     Repeatable,
     Script,
     Statement,
+    batch_command,
+    batch_returns_key,
+    bind_batch,
     line_of_offset,
     relations_named,
     split_sql,
     split_statements,
     statement_at,
+    waits_for_old_snapshots,
 )
 
 Conn = psycopg.Connection[Any]
@@ -167,7 +171,7 @@ def _line_inside_body(statement: Statement, context: str | None) -> int | None:
 class Event:
     """One thing that happened in a run, for progress display and JSON log lines."""
 
-    event: str  # migration | repeatable | retry | statement | note
+    event: str  # migration | repeatable | retry | statement | note | batch
     status: str
     run_id: str
     version: str | None = None
@@ -179,6 +183,8 @@ class Event:
     relations: list[str] | None = None
     checksum: str | None = None
     message: str | None = None
+    batches: int | None = None  # batch files: batches committed so far (this run and earlier ones)
+    rows_per_s: float | None = None  # batch files: rows per second in this run
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -204,6 +210,13 @@ class RunResult:
     direction: str
     migrations: list[MigrationResult] = field(default_factory=list)
     repeatables: list[MigrationResult] = field(default_factory=list)
+    # --max-duration: the run stopped at its deadline; these migrations (and any repeatables) remain.
+    remaining: list[str] = field(default_factory=list)
+    deadline_reached: bool = False
+
+
+class _DeadlineReached(Exception):
+    """A batch migration stopped between two batches at the run's deadline (its progress is recorded)."""
 
 
 Listener = Callable[[Event], None]
@@ -222,6 +235,11 @@ class Executor:
         self.settings = settings
         self.listener = listener or (lambda event: None)
         self.run_id = run_id or str(uuid.uuid4())
+        # --max-duration: no migration starts after this time.monotonic() value; batches stop at it.
+        self.deadline = time.monotonic() + settings.max_duration_ms / 1000 if settings.max_duration_ms else None
+
+    def _past_deadline(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
 
     def run(self, plan: Plan) -> RunResult:
         result = RunResult(self.run_id, plan.direction)
@@ -230,10 +248,17 @@ class Executor:
         try:
             for position, step in enumerate(plan.steps):
                 current = step.migration.name
+                if self._past_deadline():
+                    return self._stopped_at_deadline(result, plan, position)
                 # Every file starts from the session the runner connected with, whatever the one
                 # before it SET: batching N migrations must give what running them one by one gives.
                 reset_session(self.conn)
-                if step.script.directives.transactional:
+                if step.script.directives.batch is not None:
+                    try:
+                        result.migrations.append(self._batch(step))
+                    except _DeadlineReached:
+                        return self._stopped_at_deadline(result, plan, position)
+                elif step.script.directives.transactional:
                     # Only the run's last commit waits for the WAL flush; it makes every earlier commit durable
                     # too (WAL is sequential). A crash mid-run can lose the last few migrations, each together
                     # with its records, so the history stays consistent and they are simply pending again.
@@ -246,6 +271,15 @@ class Executor:
                 result.repeatables = self._repeatables(plan.repeatables)
         except psycopg.OperationalError as exc:
             raise _connection_lost(exc, result, current) from exc
+        return result
+
+    def _stopped_at_deadline(self, result: RunResult, plan: Plan, position: int) -> RunResult:
+        """--max-duration passed: say what remains; nothing half-done is left unrecorded."""
+        result.deadline_reached = True
+        result.remaining = [step.migration.name for step in plan.steps[position:]]
+        self.listener(Event(event="deadline", status="stopped", run_id=self.run_id, message=(
+            f"--max-duration reached: {len(result.remaining)} migration(s) not run"
+            + (" and the repeatables not applied" if plan.repeatables else ""))))
         return result
 
     # -- limits --------------------------------------------------------------------------
@@ -358,9 +392,11 @@ class Executor:
         return result
 
     def _fail(self, step: Step, exc: ScriptError, started_at: datetime, start: float,
-              statement: Statement | None = None, hint: str | None = None) -> NoReturn:
+              statement: Statement | None = None, hint: str | None = None,
+              partially_applied: bool | None = None) -> NoReturn:
         """Log the failure and raise it. `statement`: the failing statement of a non-transactional file,
-        whose earlier statements were committed."""
+        whose earlier statements were committed (or of a batch file: `partially_applied` says whether
+        batches were)."""
         script, migration = step.script, step.migration
         if statement is None:
             error = statement_error(script.file.rel, script.file.text, exc)
@@ -379,7 +415,8 @@ class Executor:
                             name=migration.name, direction=step.direction, duration_ms=_ms_since(start),
                             message=f"{error.sqlstate}: {error.message}"))
         raise MigrationFailed(f"{migration.name} ({step.direction}) failed", error, hint,
-                              partially_applied=statement is not None) from exc.error
+                              partially_applied=statement is not None if partially_applied is None
+                              else partially_applied) from exc.error
 
     def _blockers(self, sql: str) -> list[str]:
         """Who holds the locks a timed-out statement waited for (best effort: it may have let go since)."""
@@ -481,10 +518,29 @@ class Executor:
     def _progress(self, version: str) -> dict[int, str]:
         return history.read_state(self.conn).progress.get(version, {})
 
+    def _concurrent_wait(self, script: Script) -> int:
+        directive = script.directives.concurrent_wait_ms
+        return directive if directive is not None else self.settings.concurrent_wait_ms
+
+    def _run_statement(self, script: Script, statement: Statement) -> ScriptOutcome:
+        """One statement of a non-transactional file. A CONCURRENTLY statement waits for every older
+        transaction, and those waits count against lock_timeout: under the usual short lock_timeout
+        the build is cut short and leaves an INVALID index. It gets its own wait budget instead (it
+        takes only SHARE UPDATE EXCLUSIVE, so waiting does not block reads or writes)."""
+        if not waits_for_old_snapshots(statement.text):
+            return run_script(self.conn, statement.text)
+        self.conn.execute("SELECT set_config('lock_timeout', %s, false)", (f"{self._concurrent_wait(script)}ms",))
+        try:
+            return run_script(self.conn, statement.text)
+        finally:
+            with suppress(psycopg.OperationalError):  # a lost connection is the error to report
+                self._set_limits(script, local=False)
+
     def _statement(self, step: Step, statement: Statement, outcome: ScriptOutcome,
                    started_at: datetime, start: float, invalid_before: set[str]) -> None:
         try:
-            partial = self._with_lock_retries(step.migration.name, step, lambda: run_script(self.conn, statement.text))
+            partial = self._with_lock_retries(step.migration.name, step,
+                                              lambda: self._run_statement(step.script, statement))
         except ScriptError as exc:
             new_invalid = self._new_invalid_indexes(invalid_before)
             hint = (f"statements 1..{statement.index} are done and recorded. Fix the file and run `dbrun up` again "
@@ -518,6 +574,74 @@ class Executor:
                                     "DROP INDEX CONCURRENTLY IF EXISTS and re-run (write the file to do so first)")
         self._log_failure(step, error, started_at, start)
         raise MigrationFailed(f"{step.migration.name} left INVALID indexes", error, partially_applied=True)
+
+    # -- batch files -------------------------------------------------------------------------
+
+    def _batch(self, step: Step) -> MigrationResult:
+        """Run the file's one statement again and again, each batch in its own transaction with its
+        progress row, until it affects no row; then record the migration as applied."""
+        script, migration = step.script, step.migration
+        spec = script.directives.batch
+        assert spec is not None
+        statement = script.statements()[0]
+        started_at = datetime.now(UTC)
+        start = time.monotonic()
+        progress = history.batch_progress(self.conn, migration.version, step.direction)
+        if step.direction == "up":
+            with self.conn.transaction():
+                history.as_runner(self.conn)
+                history.mark_partial(self.conn, version=migration.version, name=migration.name,
+                                     migration_hash=migration.bookkeeping().hash, checksum=migration.checksum,
+                                     run_id=self.run_id)
+        run = _BatchRun(statement, batch_command(statement.text), batch_returns_key(statement.text),
+                        progress.last_key if progress else None, progress.batches if progress else 0)
+        outcome = ScriptOutcome()
+        while True:
+            try:
+                rows = self._with_lock_retries(migration.name, step, lambda: self._one_batch(step, run, spec.size))
+            except ScriptError as exc:
+                self._fail(step, exc, started_at, start, run.sent, hint=run.failure_hint(migration.version),
+                           partially_applied=run.total_batches > 0)
+            except KeyboardInterrupt:
+                raise Interrupted(f"interrupted during batch migration {migration.name}: "
+                                  f"{run.describe()}", run.resume_hint()) from None
+            if rows == 0:
+                break
+            outcome.results.append(StatementResult(run.command, rows))
+            elapsed_s = max(time.monotonic() - start, 1e-3)
+            self.listener(Event(event="batch", status="progress", run_id=self.run_id, version=migration.version,
+                                name=migration.name, direction=step.direction, duration_ms=_ms_since(start),
+                                statements=len(outcome.results), rows=outcome.rows, batches=run.total_batches,
+                                rows_per_s=outcome.rows / elapsed_s))
+            if self._past_deadline():
+                raise _DeadlineReached()
+            self._throttle(spec.pause_ms, outcome.rows, start)
+        with self.conn.transaction():
+            try:
+                relations = self._record(step, outcome, started_at, _ms_since(start))
+            except _BookkeepingFailed as exc:
+                self._bookkeeping_failed(step, exc, started_at, start)
+        return self._finished(step, outcome, relations, start)
+
+    def _one_batch(self, step: Step, run: _BatchRun, size: int) -> int:
+        """One batch and its progress row, committed together; returns the rows it affected."""
+        with self.conn.transaction():
+            self._set_limits(step.script, local=True)
+            rows, last_key = run.execute(self.conn, size)
+            if rows:
+                history.as_runner(self.conn)
+                recorded = history.record_batch(self.conn, version=step.migration.version, direction=step.direction,
+                                                rows=rows, last_key=last_key, run_id=self.run_id)
+                run.advance(recorded.batches, recorded.last_key)
+        return rows
+
+    def _throttle(self, pause_ms: int, rows_so_far: int, start: float) -> None:
+        """The file's pause after each batch; with --max-rate, also long enough to keep rows/s under it."""
+        wait_s = pause_ms / 1000
+        if self.settings.max_rate:
+            wait_s = max(wait_s, rows_so_far / self.settings.max_rate - (time.monotonic() - start))
+        if wait_s > 0:
+            time.sleep(wait_s)
 
     # -- repeatables -----------------------------------------------------------------------
 
@@ -561,6 +685,54 @@ class Executor:
         return MigrationResult(version="", name=repeatable.key, direction="up", status="repeatable",
                                duration_ms=_ms_since(start), statements=outcome.statements, rows=outcome.rows,
                                relations=[], checksum=repeatable.file.checksum)
+
+
+@dataclass
+class _BatchRun:
+    """The moving parts of one batch migration's run: the statement, where it stands, what was sent."""
+
+    statement: Statement
+    command: str  # INSERT | UPDATE | DELETE | MERGE
+    returns_key: bool  # RETURNING: its first column's maximum becomes :last
+    last_key: str | None
+    total_batches: int  # committed so far, earlier runs included
+    sent: Statement | None = None
+
+    def execute(self, conn: Conn, size: int) -> tuple[int, str | None]:
+        bound = bind_batch(self.statement.text, size, self.last_key).rstrip().rstrip(";")
+        if self.returns_key:
+            # The wrapper stays on the statement's first line, so error positions keep their line. The
+            # ORDER BY names the input column qualified: unqualified, it would sort the text output column.
+            bound = (f"WITH dbrun_batch(dbrun_key) AS ({bound}\n) SELECT (SELECT count(*) FROM dbrun_batch), "
+                     "(SELECT b.dbrun_key::text AS last_key FROM dbrun_batch b "
+                     "ORDER BY b.dbrun_key DESC NULLS LAST LIMIT 1)")
+        self.sent = Statement(0, bound, self.statement.line, self.statement.offset)
+        cursor = conn.cursor()
+        try:
+            cursor.execute(bound.encode())  # bytes, no params: sent verbatim
+            if self.returns_key:
+                row = cursor.fetchone()
+                return (int(row[0]), row[1]) if row else (0, None)
+            return max(cursor.rowcount, 0), None
+        except psycopg.Error as exc:
+            raise ScriptError(exc, 0, ScriptOutcome()) from exc
+        finally:
+            cursor.close()
+
+    def advance(self, batches: int, last_key: str | None) -> None:
+        self.total_batches, self.last_key = batches, last_key
+
+    def describe(self) -> str:
+        where = f", last key {self.last_key}" if self.last_key is not None else ""
+        return (f"{self.total_batches} batch(es) are committed and recorded{where}; the batch in progress was "
+                "rolled back; the migration is partial")
+
+    def resume_hint(self) -> str:
+        return "run `dbrun up` to resume with the next batch"
+
+    def failure_hint(self, version: str) -> str:
+        return (f"{self.describe()}. Fix the cause and run `dbrun up` to resume with the next batch, or undo the "
+                f"batches by hand and run `dbrun repair {version} --forget`")
 
 
 class _RepeatableFailed(Exception):

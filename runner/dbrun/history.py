@@ -24,12 +24,33 @@ from dbrun import __version__, catalog
 from dbrun.errors import LockNotAcquired
 
 SCHEMA = catalog.BOOKKEEPING_SCHEMA
-BOOKKEEPING_VERSION = 2
+BOOKKEEPING_VERSION = 3
 # pg_advisory_lock(int4, int4): a fixed class ('dbrn' in ASCII) and object for "migrating this database".
 LOCK_CLASS = 0x6462726E
 LOCK_OBJECT = 1
 
 Conn = psycopg.Connection[Any]
+
+_LOG_OPERATIONS = "'apply', 'rollback', 'repeatable', 'repair', 'baseline', 'import'"
+
+_BATCHES_DDL = f"""
+CREATE TABLE IF NOT EXISTS {SCHEMA}.batches (
+    version text NOT NULL,
+    direction text NOT NULL,
+    batches bigint NOT NULL DEFAULT 0,
+    rows_affected bigint NOT NULL DEFAULT 0,
+    last_key text,
+    started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    updated_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    run_id uuid NOT NULL,
+    CONSTRAINT pk_batches PRIMARY KEY (version, direction),
+    CONSTRAINT ck_batches_direction CHECK (direction IN ('up', 'down'))
+);
+COMMENT ON TABLE {SCHEMA}.batches IS
+    'Progress of a batch migration still running or stopped: committed batches, rows, and the last key reached.';
+COMMENT ON COLUMN {SCHEMA}.batches.last_key IS
+    'First column returned by the last batch''s RETURNING (its maximum), bound to :last by the next batch.';
+"""
 
 _DDL = f"""
 CREATE SCHEMA IF NOT EXISTS {SCHEMA};
@@ -88,7 +109,7 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.log (
     dbrun_version text,
     created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
     CONSTRAINT pk_log PRIMARY KEY (id),
-    CONSTRAINT ck_log_operation CHECK (operation IN ('apply', 'rollback', 'repeatable', 'repair')),
+    CONSTRAINT ck_log_operation CHECK (operation IN ({_LOG_OPERATIONS})),
     CONSTRAINT ck_log_direction CHECK (direction IN ('up', 'down')),
     CONSTRAINT ck_log_status CHECK (status IN ('ok', 'failed', 'marked', 'forgotten'))
 );
@@ -134,6 +155,14 @@ ALTER TABLE {SCHEMA}.log ADD CONSTRAINT ck_log_status
 INSERT INTO {SCHEMA}.bookkeeping_version (version) VALUES (2) ON CONFLICT DO NOTHING;
 """
 
+# Layout 3: progress of batch files, and baseline/import events in the log. Run on layout 2 to upgrade.
+_DDL_V3 = f"""
+{_BATCHES_DDL}
+ALTER TABLE {SCHEMA}.log DROP CONSTRAINT IF EXISTS ck_log_operation;
+ALTER TABLE {SCHEMA}.log ADD CONSTRAINT ck_log_operation CHECK (operation IN ({_LOG_OPERATIONS}));
+INSERT INTO {SCHEMA}.bookkeeping_version (version) VALUES (3) ON CONFLICT DO NOTHING;
+"""
+
 
 class MigrationState(StrEnum):
     """Where a migration stands. The history records APPLIED and PARTIAL (a non-transactional file
@@ -171,6 +200,15 @@ class AppliedMigration:
     duration_ms: int | None
 
 
+@dataclass(frozen=True)
+class BatchProgress:
+    """What the committed batches of a batch migration did so far."""
+
+    batches: int
+    rows: int
+    last_key: str | None
+
+
 @dataclass
 class HistoryState:
     """What the database says has been applied. `exists` is False on a database never migrated."""
@@ -179,6 +217,7 @@ class HistoryState:
     applied: dict[str, AppliedMigration] = field(default_factory=dict)
     repeatables: dict[str, str] = field(default_factory=dict)
     progress: dict[str, dict[int, str]] = field(default_factory=dict)
+    batches: dict[tuple[str, str], BatchProgress] = field(default_factory=dict)  # (version, direction)
     last_failure: dict[str, Any] | None = None
     failures: dict[str, FailureRecord] = field(default_factory=dict)  # version -> its last attempt, failed
     held: dict[str, str] = field(default_factory=dict)  # version -> why `up` skips it
@@ -213,13 +252,14 @@ def _table_exists(conn: Conn, name: str) -> bool:
 
 def ensure_bookkeeping(conn: Conn) -> None:
     """Create or upgrade the bookkeeping tables (call under the advisory lock: concurrent DDL races)."""
-    if bookkeeping_exists(conn) and _table_exists(conn, "held"):
+    if bookkeeping_exists(conn) and _table_exists(conn, "batches"):
         return
     with conn.transaction():
         as_runner(conn)
         if not bookkeeping_exists(conn):
             conn.execute(_DDL)
-        conn.execute(_DDL_V2)
+        conn.execute(_DDL_V2)  # each layout's DDL is idempotent: an upgrade runs the ones it lacks
+        conn.execute(_DDL_V3)
 
 
 def read_state(conn: Conn) -> HistoryState:
@@ -236,6 +276,11 @@ def read_state(conn: Conn) -> HistoryState:
             version=version, name=name, checksum=checksum, transactional=transactional,
             status=MigrationState(status), applied_at=applied_at, duration_ms=duration_ms)
     state.repeatables = dict(conn.execute(f"SELECT path, checksum FROM {SCHEMA}.repeatables").fetchall())
+    has_batches = conn.execute(f"SELECT to_regclass('{SCHEMA}.batches') IS NOT NULL").fetchone()
+    if has_batches and has_batches[0]:
+        for version, direction, batches, rows, last_key in conn.execute(
+                f"SELECT version, direction, batches, rows_affected, last_key FROM {SCHEMA}.batches"):
+            state.batches[(version, direction)] = BatchProgress(batches, rows, last_key)
     for version, index, checksum in conn.execute(
         f"SELECT version, statement_index, statement_checksum FROM {SCHEMA}.progress"
     ):
@@ -331,6 +376,7 @@ def mark_applied(conn: Conn, *, version: str, name: str, migration_hash: str, ch
         (version, name, migration_hash, checksum, transactional, duration_ms, run_id),
     )
     conn.execute(f"DELETE FROM {SCHEMA}.progress WHERE version = %s", (version,))
+    conn.execute(f"DELETE FROM {SCHEMA}.batches WHERE version = %s", (version,))
 
 
 def mark_partial(conn: Conn, *, version: str, name: str, migration_hash: str, checksum: str, run_id: str) -> None:
@@ -345,6 +391,30 @@ def mark_partial(conn: Conn, *, version: str, name: str, migration_hash: str, ch
 def unmark(conn: Conn, version: str) -> None:
     conn.execute(f"DELETE FROM {SCHEMA}.migrations WHERE version = %s", (version,))
     conn.execute(f"DELETE FROM {SCHEMA}.progress WHERE version = %s", (version,))
+    conn.execute(f"DELETE FROM {SCHEMA}.batches WHERE version = %s", (version,))
+
+
+def batch_progress(conn: Conn, version: str, direction: str) -> BatchProgress | None:
+    row = conn.execute(f"SELECT batches, rows_affected, last_key FROM {SCHEMA}.batches "
+                       "WHERE version = %s AND direction = %s", (version, direction)).fetchone()
+    return BatchProgress(row[0], row[1], row[2]) if row else None
+
+
+def record_batch(conn: Conn, *, version: str, direction: str, rows: int, last_key: str | None,
+                 run_id: str) -> BatchProgress:
+    """Count one committed batch (call in the batch's own transaction, so both commit together)."""
+    row = conn.execute(
+        f"""INSERT INTO {SCHEMA}.batches (version, direction, batches, rows_affected, last_key, run_id)
+            VALUES (%(version)s, %(direction)s, 1, %(rows)s, %(last_key)s, %(run_id)s)
+            ON CONFLICT (version, direction) DO UPDATE SET batches = {SCHEMA}.batches.batches + 1,
+                rows_affected = {SCHEMA}.batches.rows_affected + excluded.rows_affected,
+                last_key = coalesce(excluded.last_key, {SCHEMA}.batches.last_key),
+                updated_at = clock_timestamp(), run_id = excluded.run_id
+            RETURNING batches, rows_affected, last_key""",
+        {"version": version, "direction": direction, "rows": rows, "last_key": last_key, "run_id": run_id},
+    ).fetchone()
+    assert row is not None
+    return BatchProgress(row[0], row[1], row[2])
 
 
 def record_progress(conn: Conn, version: str, index: int, checksum: str) -> None:

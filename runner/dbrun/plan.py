@@ -176,6 +176,20 @@ def plan_up(repository: Repository, state: HistoryState, to: str | None = None) 
     return plan
 
 
+def _refuse_irreversible(newest_first: list[VersionedMigration]) -> None:
+    """`down` never goes past a migration whose down file declares it cannot be undone."""
+    for position, migration in enumerate(newest_first):
+        down = migration.down
+        if down is None or down.directives.irreversible is None:
+            continue
+        newer = newest_first[:position]
+        hint = (f"`dbrun down --to {migration.version}` rolls back the {len(newer)} newer migration(s) only"
+                if newer else "undo it by hand with a new forward migration")
+        raise ProblemsFound(f"cannot roll back past irreversible {migration.name}; nothing was rolled back", [Problem(
+            "PLAN-IRREVERSIBLE", f"{migration.name} is irreversible: {down.directives.irreversible}",
+            down.file.rel, hint=hint)])
+
+
 def plan_down(repository: Repository, state: HistoryState, *, to: str | None = None, steps: int | None = None,
               everything: bool = False) -> Plan:
     chosen = [x for x in (to is not None, steps is not None, everything) if x]
@@ -200,6 +214,7 @@ def plan_down(repository: Repository, state: HistoryState, *, to: str | None = N
     else:
         versions = applied
     on_disk = repository.by_version()
+    _refuse_irreversible([on_disk[v] for v in versions])
     plan = Plan("down", steps=[Step(on_disk[v], "down", after_failure=state.applied[v].status is MigrationState.PARTIAL)
                                for v in versions])
     plan.clear_repeatables = bool(plan.steps)

@@ -12,7 +12,15 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from dbrun.api import DriftOutcome, ReferenceOutcome, RepairOutcome, RunOutcome, StatusReport
+from dbrun.api import (
+    AdoptOutcome,
+    DriftOutcome,
+    HistoryEntry,
+    ReferenceOutcome,
+    RepairOutcome,
+    RunOutcome,
+    StatusReport,
+)
 from dbrun.checks import CheckResult
 from dbrun.errors import DbrunError, MigrationFailed, Problem, ProblemsFound, StatementError
 from dbrun.execute import Event
@@ -110,7 +118,9 @@ def plan_renderable(plan: Plan) -> RenderableType:
     for column in ("version", "name", "kind"):
         table.add_column(column)
     for step in plan.steps:
-        kind = "transactional" if step.script.directives.transactional else "non-transactional"
+        directives = step.script.directives
+        kind = (f"batch of {directives.batch.size} rows" if directives.batch else
+                "transactional" if directives.transactional else "non-transactional")
         table.add_row(step.migration.version, step.migration.slug, kind + (" (resume)" if step.resume else ""))
     for repeatable in plan.repeatables:
         table.add_row("-", repeatable.key, "repeatable (changed)")
@@ -160,6 +170,12 @@ def run_renderable(outcome: RunOutcome) -> RenderableType:
         if result.repeatables:
             summary += f" and {len(result.repeatables)} repeatable{'s' if len(result.repeatables) != 1 else ''}"
         parts.append(Text(summary + f" (run {result.run_id})", style="bold green"))
+        if result.deadline_reached:
+            parts.append(Text(f"--max-duration reached: {len(result.remaining)} migration(s) remain "
+                              f"({', '.join(result.remaining)})" + (", and the repeatables" if
+                                                                     outcome.plan.repeatables else "")
+                              + "; run `dbrun up` again in the next window (a batch migration resumes where it "
+                              "stopped)", style="bold yellow"))
     elif outcome.plan.empty:
         parts.append(plan_renderable(outcome.plan))
     for note in outcome.plan.notes:
@@ -179,6 +195,8 @@ def run_dict(outcome: RunOutcome) -> dict[str, Any]:
         "pre_checks": [check_dict(c) for c in outcome.pre_checks],
         "post_checks": [check_dict(c) for c in outcome.post_checks],
         "notes": outcome.plan.notes,
+        "deadline_reached": outcome.result.deadline_reached if outcome.result else False,
+        "remaining": outcome.result.remaining if outcome.result else [],
         "ok": not outcome.checks_failed,
     })
 
@@ -367,3 +385,42 @@ def drift_renderable(outcome: DriftOutcome) -> RenderableType:
     summary = (f"{len(drift.added)} added, {len(drift.missing)} missing, {len(drift.changed)} changed "
                "(exit 1)")
     return Group(table, Text(summary, style="red"))
+
+
+# -- batch files, adoption, history -------------------------------------------------------------
+
+def batch_summary(event: Event) -> str:
+    """Rows, batches and rows per second of a batch migration in progress."""
+    rate = f", {event.rows_per_s:,.0f} rows/s" if event.rows_per_s is not None else ""
+    return f"{event.rows or 0:,} rows in {event.batches or 0:,} batches{rate}"
+
+
+def adopt_renderable(outcome: AdoptOutcome) -> RenderableType:
+    source = f" from {outcome.source}" if outcome.source else ""
+    checked = "their objects were checked" if outcome.checked_objects else "objects not checked (--no-check)"
+    last = outcome.marked[-1] if outcome.marked else "none"
+    parts: list[RenderableType] = [Text(
+        f"{outcome.operation}{source}: {len(outcome.marked)} migration(s) recorded as applied, up to {last}; "
+        f"{checked}", style="bold green")]
+    parts.extend(Text(f"note: {note}", style="yellow") for note in outcome.notes)
+    parts.append(Text("`dbrun up` applies what comes after them, and the policies/views", style="dim"))
+    return Group(*parts)
+
+
+_STATUS_STYLE = {"ok": "green", "failed": "bold red", "marked": "cyan", "forgotten": "yellow"}
+
+
+def history_renderable(entries: list[HistoryEntry]) -> RenderableType:
+    if not entries:
+        return Text("no history: dbrun has not migrated this database")
+    table = Table(show_header=True, header_style="bold")
+    for column in ("when", "operation", "migration", "status", "ms", "rows", "who", "error"):
+        table.add_column(column, overflow="fold")
+    for entry in entries:
+        who = entry.db_user + (f" ({entry.os_user}@{entry.hostname})" if entry.os_user else "")
+        error = f"{entry.sqlstate}: {entry.error}" if entry.error else ""
+        table.add_row(entry.started_at.strftime("%Y-%m-%d %H:%M:%S %Z"), entry.operation,
+                      entry.name or entry.version or "", Text(entry.status, style=_STATUS_STYLE.get(entry.status, "")),
+                      "" if entry.duration_ms is None else str(entry.duration_ms),
+                      "" if entry.rows is None else str(entry.rows), who, error)
+    return table

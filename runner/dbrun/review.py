@@ -45,6 +45,7 @@ from dbrun.source import (
     SqlFile,
     Statement,
     adds_enum_value,
+    bind_batch,
     load_repository,
     split_sql,
     split_statements,
@@ -68,7 +69,7 @@ def dry_run_up(settings: Settings, to: str | None = None, *, offline: bool = Fal
     with _connection(settings) as (conn, database):
         state = history.read_state(conn)
         plan = plan_up(repository, state, to)
-        return _Reviewer(conn, settings, repository, database, state.exists).run(plan, post_checks=True)
+        return _Reviewer(conn, settings, repository, database, state).run(plan, post_checks=True)
 
 
 def dry_run_down(settings: Settings, *, to: str | None = None, steps: int | None = None,
@@ -84,7 +85,7 @@ def dry_run_down(settings: Settings, *, to: str | None = None, steps: int | None
         plan = plan_down(repository, state, to=to, steps=steps, everything=everything)
         refuse_broken_files(plan, repository)  # as the real `down`: other files' problems are notes
         # The real `down` runs no post-checks; neither does its dry-run.
-        return _Reviewer(conn, settings, repository, database, state.exists).run(plan, post_checks=False)
+        return _Reviewer(conn, settings, repository, database, state).run(plan, post_checks=False)
 
 
 @contextmanager
@@ -232,8 +233,10 @@ class _Stop(Exception):
 
 class _Reviewer:
     def __init__(self, conn: Conn, settings: Settings, repository: Repository, database: str,
-                 bookkeeping_exists: bool) -> None:
+                 state: HistoryState) -> None:
         self.conn = conn
+        self.history = state
+        bookkeeping_exists = state.exists
         self.settings = settings
         self.repository = repository
         self.review = DryRun("up", offline=False, database=database, bookkeeping_exists=bookkeeping_exists)
@@ -334,6 +337,9 @@ class _Reviewer:
     def _steps(self, plan: Plan) -> None:
         for position, step in enumerate(plan.steps):
             script: Script = step.script
+            if script.directives.batch is not None:
+                self._batch(step, script)
+                continue
             if script.directives.transactional:
                 try:
                     self._transactional(step, script)
@@ -356,6 +362,28 @@ class _Reviewer:
         self._clean_session()
         self._set_statement_timeout(script)
         self._execute(report, script.file, self._split(script.file))
+
+    def _batch(self, step: Step, script: Script) -> None:
+        """A batch file: its first batch (with the recorded :last when it resumes), planned with
+        EXPLAIN and run once in the rolled-back transaction for its rows and locks."""
+        spec = script.directives.batch
+        assert spec is not None
+        report = _script_report("versioned", step.migration.name, step.migration.version, step.direction,
+                                script.file, False, "executed")
+        self.review.migrations.append(report)
+        self._clean_session()
+        self._set_statement_timeout(script)
+        statement = script.statements()[0]
+        progress = self.history.batches.get((step.migration.version, step.direction))
+        last_key = progress.last_key if progress else None
+        bound = bind_batch(statement.text, spec.size, last_key).rstrip().rstrip(";")
+        with suppress(psycopg.Error), self.conn.transaction():  # a savepoint: a failing EXPLAIN is reported below
+            report.query_plan = [row[0] for row in self.conn.execute(f"EXPLAIN {bound}".encode()).fetchall()]
+        self._execute(report, script.file, [Statement(0, bound, statement.line, statement.offset)])
+        resumed = f" from the recorded last key {last_key}" if last_key is not None else ""
+        report.note = (f"batch file: one batch of at most {spec.size} rows was run{resumed}; the real run repeats it, "
+                       "each batch in its own transaction, until it affects no row"
+                       + (f", pausing {spec.pause_ms} ms between batches" if spec.pause_ms else ""))
 
     def _clean_session(self) -> None:
         """As the real run: each file starts from the connection's own session (role, search_path,

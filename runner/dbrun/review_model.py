@@ -80,6 +80,7 @@ class MigrationReport:
     statements: list[StatementReport] = field(default_factory=list)
     duration_ms: float = 0.0
     note: str | None = None
+    query_plan: list[str] = field(default_factory=list)  # batch files: EXPLAIN of the one batch run
 
     @property
     def rows(self) -> int:

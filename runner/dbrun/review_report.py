@@ -123,7 +123,12 @@ def _migration_table(m: MigrationReport) -> RenderableType:
     for s in m.statements:
         table.add_row(str(s.line), s.excerpt, _ms(s.duration_ms), _rows(s.rows), lock_cell(s.locks),
                       Text(rewrite_cell(s), style="bold red"))
-    return Group(table, Text(m.note, style="yellow")) if m.note else table
+    parts: list[RenderableType] = [table]
+    if m.note:
+        parts.append(Text(m.note, style="yellow"))
+    if m.query_plan:
+        parts.append(Text("plan of one batch:\n" + "\n".join(f"  {line}" for line in m.query_plan), style="dim"))
+    return Group(*parts) if len(parts) > 1 else table
 
 
 def _failure_text(review: DryRun) -> Text:
@@ -240,6 +245,7 @@ def _md_checks(title: str, results: list[CheckResult]) -> list[str]:
 def _md_migration(m: MigrationReport) -> list[str]:
     lines = [f"#### {_migration_title(m)}", ""]
     lines += [f"> {m.note}", ""] if m.note else []
+    lines += ["Plan of one batch:", "", "```", *m.query_plan, "```", ""] if m.query_plan else []
     if m.statements:
         lines += ["| line | statement | ms | rows | locks on existing relations | rewrite |",
                   "|---|---|---|---|---|---|"]

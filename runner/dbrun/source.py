@@ -6,8 +6,10 @@ whole, so a malformed tree never applies half of itself.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,7 +37,11 @@ FUTURE_TOLERANCE = timedelta(days=1)
 
 _DBRUN_DIRECTIVE = re.compile(r"^\s*--\s*dbrun\s*:\s*(?P<body>.*)$", re.IGNORECASE)
 _YOYO_DIRECTIVE = re.compile(r"^\s*--\s*(transactional|depends)\s*:", re.IGNORECASE | re.MULTILINE)
-_KNOWN_DIRECTIVES = ("transactional", "depends", "lock_timeout", "statement_timeout")
+_KNOWN_DIRECTIVES = ("transactional", "depends", "lock_timeout", "statement_timeout", "concurrent_wait")
+# Directives written as a bare word, with their own items on the same line.
+BATCH = "batch"
+IRREVERSIBLE = "irreversible"
+_BATCH_OPTIONS = ("size", "pause")
 
 
 def sha256_hex(data: bytes) -> str:
@@ -51,11 +57,24 @@ class SqlFile:
 
 
 @dataclass(frozen=True)
+class BatchSpec:
+    """`-- dbrun: batch size=5000 pause=50ms`: the file's one statement runs again and again, each
+    execution its own transaction, until it affects no row."""
+
+    size: int
+    pause_ms: int = 0
+
+
+@dataclass(frozen=True)
 class Directives:
     transactional: bool = True
     depends: tuple[str, ...] = ()
     lock_timeout_ms: int | None = None
     statement_timeout_ms: int | None = None
+    # How long a CONCURRENTLY statement may wait for older transactions (its lock_timeout).
+    concurrent_wait_ms: int | None = None
+    batch: BatchSpec | None = None
+    irreversible: str | None = None  # the reason given in a down file that declares it cannot undo
 
 
 @dataclass(frozen=True)
@@ -345,9 +364,10 @@ def _read_sql(root: Path, path: Path, problems: _Collector) -> SqlFile | None:
     if "\x00" in text:
         problems.add("SRC-ENCODING", "file contains a NUL byte", rel, "remove it; SQL text cannot contain NUL")
         return None
-    if _is_empty_sql(text):
+    if _is_empty_sql(text) and not _declares_irreversible(text):
         problems.add("SRC-EMPTY", "file has no SQL (empty or only comments)", rel,
-                     "write the change, or delete the file")
+                     "write the change, or delete the file (a down file that cannot undo its up says "
+                     "`-- dbrun: irreversible <reason>`)")
         return None
     return SqlFile(path=path, rel=rel, text=text, checksum=sha256_hex(data))
 
@@ -424,12 +444,30 @@ def parse_directives(text: str, rel: Path, problems: _Collector | None = None) -
             contradicts(key, value, f"yoyo's `-- {key}:`", None)
             values[key] = value.strip()
     misplaced: set[int] = set()
-    for directive in read_directives(text):
+    directives = read_directives(text)
+    # `irreversible` takes the rest of its line as its reason; `batch` takes size= and pause= from its line.
+    irreversible_lines = {d.line for d in directives if d.key == IRREVERSIBLE and not d.values}
+    batch_lines = {d.line for d in directives if d.key == BATCH and not d.values}
+    batch_options: dict[str, str] = {}
+    for directive in directives:
         if not directive.in_header:
             if directive.line not in misplaced:  # one problem per line, however many items it has
                 misplaced.add(directive.line)
                 problems.add("SRC-DIRECTIVE", "`-- dbrun:` directive after the first SQL statement", rel,
                              "move it to the header comment at the top of the file", directive.line)
+        elif directive.line in irreversible_lines:
+            if directive.key == IRREVERSIBLE and not directive.values:
+                values[IRREVERSIBLE] = _irreversible_reason(text, directive.line)
+        elif directive.key == BATCH and not directive.values:
+            if contradicts(BATCH, "true", f"line {directive.line}", directive.line):
+                continue
+            values[BATCH] = "true"
+        elif directive.key in _BATCH_OPTIONS and directive.values:
+            if directive.line not in batch_lines:
+                problems.add("SRC-DIRECTIVE", f"{directive.written!r} outside a `-- dbrun: batch` line", rel,
+                             "write it on the batch line: `-- dbrun: batch size=5000 pause=50ms`", directive.line)
+            else:
+                batch_options[directive.key] = directive.value
         elif not directive.values or directive.key not in _KNOWN_DIRECTIVES:
             problems.add("SRC-DIRECTIVE", f"unknown directive {directive.written!r}", rel,
                          f"known: {', '.join(k + '=...' for k in _KNOWN_DIRECTIVES)}", directive.line)
@@ -437,7 +475,52 @@ def parse_directives(text: str, rel: Path, problems: _Collector | None = None) -
             values["depends"] = f"{values['depends']} {directive.value}"
         elif not contradicts(directive.key, directive.value, f"line {directive.line}", directive.line):
             values[directive.key] = directive.value
-    return _directives_from(values, rel, problems)
+    directives_found = _directives_from(values, rel, problems)
+    if BATCH in values:
+        directives_found = _with_batch(directives_found, values, batch_options, rel, problems)
+    return directives_found
+
+
+def _irreversible_reason(text: str, line: int) -> str:
+    """The reason an irreversible down file gives: the rest of its directive line (an optional
+    `reason=` or `:` first), else the comment lines right below it."""
+    lines = text.splitlines()
+    after = re.split(r"irreversible", lines[line - 1], maxsplit=1, flags=re.IGNORECASE)[1]
+    reason = re.sub(r"^\s*(?:reason\s*=|[:\-\u2014])?\s*", "", after).strip()
+    if reason:
+        return reason
+    following: list[str] = []
+    for raw in lines[line:]:
+        stripped = raw.strip()
+        if not stripped.startswith("--") or _DBRUN_DIRECTIVE.match(raw):
+            break
+        body = stripped.lstrip("-").strip()
+        if not body:
+            break
+        following.append(body)
+    return " ".join(following)
+
+
+def _with_batch(directives: Directives, values: dict[str, str], options: dict[str, str], rel: Path,
+                problems: _Collector) -> Directives:
+    from dataclasses import replace
+
+    if "transactional" in values:
+        problems.add("SRC-DIRECTIVE", "a batch file cannot also set transactional=: each batch is its own "
+                     "transaction", rel, "remove the transactional= directive")
+    size = 0
+    with contextlib.suppress(ValueError):
+        size = int(options.get("size", ""))
+    if size < 1:
+        problems.add("SRC-DIRECTIVE", f"batch size={options.get('size', '(missing)')!r} is not a positive whole "
+                     "number", rel, "e.g. `-- dbrun: batch size=5000 pause=50ms`")
+    pause_ms = 0
+    if "pause" in options:
+        try:
+            pause_ms = parse_timeout_ms(options["pause"], "pause")
+        except ConfigError as exc:
+            problems.add("SRC-DIRECTIVE", exc.message, rel, exc.hint)
+    return replace(directives, transactional=False, batch=BatchSpec(max(size, 1), pause_ms))
 
 
 def _directives_from(values: dict[str, str], rel: Path, problems: _Collector) -> Directives:
@@ -447,7 +530,7 @@ def _directives_from(values: dict[str, str], rel: Path, problems: _Collector) ->
         transactional = raw_tx == "true"
     else:
         problems.add("SRC-DIRECTIVE", f"transactional={raw_tx!r} is neither true nor false", rel)
-    timeouts: dict[str, int | None] = {"lock_timeout": None, "statement_timeout": None}
+    timeouts: dict[str, int | None] = {"lock_timeout": None, "statement_timeout": None, "concurrent_wait": None}
     for key in timeouts:
         if key in values:
             try:
@@ -455,7 +538,8 @@ def _directives_from(values: dict[str, str], rel: Path, problems: _Collector) ->
             except ConfigError as exc:
                 problems.add("SRC-DIRECTIVE", exc.message, rel, exc.hint)
     depends = tuple(d for d in re.split(r"[\s,]+", values.get("depends", "")) if d)
-    return Directives(transactional, depends, timeouts["lock_timeout"], timeouts["statement_timeout"])
+    return Directives(transactional, depends, timeouts["lock_timeout"], timeouts["statement_timeout"],
+                      concurrent_wait_ms=timeouts["concurrent_wait"], irreversible=values.get(IRREVERSIBLE))
 
 
 # Only files that may hold a statement these checks look for pay for a full parse.
@@ -550,6 +634,123 @@ def _psql_meta_commands(file: SqlFile) -> Iterable[tuple[int, str]]:
             yield line, file.text.splitlines()[line - 1].strip()
 
 
+def _declares_irreversible(text: str) -> bool:
+    return any(d.key == IRREVERSIBLE and not d.values for d in read_directives(text))
+
+
+def _check_irreversible(file: SqlFile, directives: Directives, is_down: bool, problems: _Collector) -> None:
+    if directives.irreversible is None:
+        return
+    if not is_down:
+        problems.add("SRC-IRREVERSIBLE", "`-- dbrun: irreversible` in an up file", file.rel,
+                     "it belongs in the down file of a migration that cannot be undone")
+    elif not directives.irreversible:
+        problems.add("SRC-IRREVERSIBLE", "`-- dbrun: irreversible` without a reason", file.rel,
+                     "say why on the same line: `-- dbrun: irreversible the old values are not kept`")
+    elif not _is_empty_sql(file.text):
+        problems.add("SRC-IRREVERSIBLE", "an irreversible down file holds SQL", file.rel,
+                     "`down` refuses to run it: remove the SQL, or remove the directive if the SQL undoes the up")
+
+
+# ---------------------------------------------------------------------------------------------
+# batch files: one statement with :size (rows per batch) and optionally :last (the last key done)
+
+BATCH_PARAMETERS = ("size", "last")
+BATCH_HINT = ("a batch file holds one INSERT/UPDATE/DELETE/MERGE taking at most :size rows, e.g. "
+              "UPDATE t SET ... WHERE ctid = ANY (ARRAY(SELECT ctid FROM t WHERE ... LIMIT :size)); see README "
+              "'Batched backfills'")
+_BATCH_COMMANDS = ("InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt")
+
+
+def bind_batch(text: str, size: int, last: str | None) -> str:
+    """The batch statement with `:size` and `:last` replaced by literals (`:last`: NULL before the
+    first batch, else the last key as an untyped quoted literal, which takes the key column's type).
+
+    Only a `:` token directly followed by the name counts: `::int` casts and text in strings or
+    comments are left alone (PostgreSQL's scanner decides)."""
+    from pglast import parser
+
+    literal = {"size": str(size), "last": "NULL" if last is None else "'" + last.replace("'", "''") + "'"}
+    tokens = list(parser.scan(text))
+    out: list[str] = []
+    position = 0
+    for colon, name in itertools.pairwise(tokens):
+        word = text[name.start:name.end + 1].lower()
+        if colon.name == "ASCII_58" and name.start == colon.end + 1 and word in literal:
+            out.append(text[position:colon.start])
+            out.append(literal[word])
+            position = name.end + 1
+    out.append(text[position:])
+    return "".join(out)
+
+
+def _uses(text: str, name: str) -> bool:
+    if name == "size":
+        return bind_batch(text, 1, "x") != bind_batch(text, 2, "x")
+    return bind_batch(text, 1, "x") != bind_batch(text, 1, "y")
+
+
+def batch_returns_key(text: str) -> bool:
+    """True when the batch statement has RETURNING: its first column is the key `:last` continues from."""
+    import pglast
+
+    try:
+        parsed = pglast.parse_sql(bind_batch(text, 1, None))
+    except pglast.parser.ParseError:
+        return False
+    if not parsed:
+        return False
+    node = parsed[0].stmt
+    # pglast 8 (PostgreSQL 18's parser) has returningClause; earlier versions returningList.
+    clause = getattr(node, "returningClause", None)
+    return bool(getattr(clause, "exprs", None) if clause is not None else getattr(node, "returningList", None))
+
+
+def batch_command(text: str) -> str:
+    """INSERT, UPDATE, DELETE or MERGE: the batch statement's command, as its command tag names it."""
+    import pglast
+
+    parsed = pglast.parse_sql(bind_batch(text, 1, None))
+    return type(parsed[0].stmt).__name__.removesuffix("Stmt").upper()
+
+
+# CONCURRENTLY statements wait for every transaction older than them (counted against lock_timeout).
+_WAITS_FOR_OLD_SNAPSHOTS = ("CREATE INDEX CONCURRENTLY", "DROP INDEX CONCURRENTLY", "REINDEX CONCURRENTLY",
+                            "ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY")
+
+
+def waits_for_old_snapshots(text: str) -> bool:
+    """True for a statement that waits for older transactions to end (CREATE INDEX CONCURRENTLY ...)."""
+    if "concurrently" not in text.lower():
+        return False
+    import pglast
+
+    try:
+        parsed = pglast.parse_sql(text)
+    except pglast.parser.ParseError:
+        return False
+    return any(_cannot_run_in_transaction(raw.stmt) in _WAITS_FOR_OLD_SNAPSHOTS for raw in parsed)
+
+
+def batch_statement_problems(file: SqlFile) -> list[str]:
+    import pglast
+
+    bound = bind_batch(file.text, 1, None)
+    try:
+        parsed = pglast.parse_sql(bound)
+    except pglast.parser.ParseError as exc:
+        return [f"the batch statement does not parse: {exc.args[0]}"]
+    if len(parsed) != 1:
+        return [f"a batch file holds exactly one statement ({len(parsed)} found)"]
+    problems = []
+    if type(parsed[0].stmt).__name__ not in _BATCH_COMMANDS:
+        problems.append("the batch statement must be INSERT, UPDATE, DELETE or MERGE (it is run until it "
+                        "affects no row)")
+    if not _uses(file.text, "size"):
+        problems.append("the batch statement does not use :size, so a batch is not bounded")
+    return problems
+
+
 def _version_problems(name: str, rel: Path, problems: _Collector, now: datetime) -> tuple[str, str] | None:
     match = VERSIONED_NAME.match(name)
     if not match:
@@ -623,8 +824,12 @@ def _load_direction(root: Path, folder: Path, problems: _Collector,
             problems.add("SRC-PSQL-META", f"psql meta-command `{command[:40]}`: the server cannot run it", rel,
                          "write it as SQL (\\set -> a literal or set_config; \\i -> a separate migration; "
                          "\\gexec -> a DO block with EXECUTE)", line)
-        for refused in _refused_statements(file, directives.transactional):
+        for refused in _refused_statements(file, directives.transactional or directives.batch is not None):
             problems.add(refused.code, refused.message, rel, refused.hint, refused.statement.line)
+        _check_irreversible(file, directives, folder == DOWN_DIR, problems)
+        if directives.batch is not None:
+            for problem in batch_statement_problems(file):
+                problems.add("SRC-BATCH", problem, rel, BATCH_HINT)
         found[version] = (slug, Script(file, directives))
     return found
 

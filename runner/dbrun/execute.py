@@ -583,7 +583,7 @@ class Executor:
         script, migration = step.script, step.migration
         spec = script.directives.batch
         assert spec is not None
-        statement = script.statements()[0]
+        statement = _from_first_sql_line(script.statements()[0])
         started_at = datetime.now(UTC)
         start = time.monotonic()
         progress = history.batch_progress(self.conn, migration.version, step.direction)
@@ -685,6 +685,18 @@ class Executor:
         return MigrationResult(version="", name=repeatable.key, direction="up", status="repeatable",
                                duration_ms=_ms_since(start), statements=outcome.statements, rows=outcome.rows,
                                relations=[], checksum=repeatable.file.checksum)
+
+
+def _from_first_sql_line(statement: Statement) -> Statement:
+    """The statement without the comment lines before it (the file's header), so that an error
+    without a position is reported at the statement's own first line."""
+    lines = statement.text.splitlines(keepends=True)
+    skipped = 0
+    while skipped < len(lines) - 1 and (not lines[skipped].strip() or lines[skipped].lstrip().startswith("--")):
+        skipped += 1
+    prefix = "".join(lines[:skipped])
+    return Statement(statement.index, statement.text[len(prefix):], statement.line + skipped,
+                     statement.offset + len(prefix))
 
 
 @dataclass

@@ -21,7 +21,7 @@ import psycopg
 
 from dbrun import catalog, history
 from dbrun.config import Settings
-from dbrun.connection import reset_session
+from dbrun.connection import RESET_SESSION_SQL, reset_session
 from dbrun.errors import ConfigError, ConnectionLost, Interrupted, MigrationFailed, Problem, ProblemsFound, StatementError
 from dbrun.plan import Plan, Step
 from dbrun.source import (
@@ -252,7 +252,9 @@ class Executor:
                     return self._stopped_at_deadline(result, plan, position)
                 # Every file starts from the session the runner connected with, whatever the one
                 # before it SET: batching N migrations must give what running them one by one gives.
-                reset_session(self.conn)
+                # A transactional file resets inside its own transaction (one round trip less).
+                if not step.script.directives.transactional:
+                    reset_session(self.conn)
                 if step.script.directives.batch is not None:
                     try:
                         result.migrations.append(self._batch(step))
@@ -291,13 +293,21 @@ class Executor:
         return (lock if lock is not None else self.settings.lock_timeout_ms,
                 stmt if stmt is not None else self.settings.statement_timeout_ms)
 
-    def _set_limits(self, script: Script | None, local: bool, durable: bool = True) -> None:
-        """Timeouts of the file, and `dbrun.run_id`: the DDL audit event trigger tags DDL run by dbrun with it."""
+    def _set_limits(self, script: Script | None, local: bool, durable: bool = True, reset: bool = False) -> None:
+        """The file's timeouts (and whether its commit waits for the WAL flush), and `dbrun.run_id` (the DDL
+        audit event trigger tags DDL run by dbrun with it); with `reset`, first the clean session
+        (RESET_SESSION_SQL), in the same round trip. Inside a transaction a reset is undone by its
+        rollback, so each attempt of a transactional file resets again."""
         lock_ms, statement_ms = self._limits(script)
-        self.conn.execute("SELECT set_config('lock_timeout', %s, %s), set_config('statement_timeout', %s, %s), "
-                          "set_config('synchronous_commit', CASE WHEN %s THEN current_setting('synchronous_commit') "
-                          "ELSE 'off' END, true), set_config('dbrun.run_id', %s, %s)",
-                          (f"{lock_ms}ms", local, f"{statement_ms}ms", local, durable, self.run_id, local))
+        scope = "true" if local else "false"
+        # Integers, a parsed uuid and fixed words only: formatted into the text so the reset and the
+        # limits go as one simple-protocol query.
+        commit_mode = "current_setting('synchronous_commit')" if durable else "'off'"
+        limits = (f"SELECT set_config('lock_timeout', '{int(lock_ms)}ms', {scope}), "
+                  f"set_config('statement_timeout', '{int(statement_ms)}ms', {scope}), "
+                  f"set_config('synchronous_commit', {commit_mode}, true), "
+                  f"set_config('dbrun.run_id', '{uuid.UUID(self.run_id)}', {scope})")
+        self.conn.execute(f"{RESET_SESSION_SQL}; {limits}" if reset else limits)
 
     def _with_lock_retries(self, what: str, step: Step | None, attempt_fn: Callable[[], Any]) -> Any:
         """Run `attempt_fn`; on lock_timeout (55P03) retry with exponential backoff, a bounded number of times."""
@@ -327,7 +337,7 @@ class Executor:
 
         def attempt() -> tuple[ScriptOutcome, list[str]]:
             with self.conn.transaction():
-                self._set_limits(script, local=True, durable=durable)
+                self._set_limits(script, local=True, durable=durable, reset=True)
                 outcome = run_script(self.conn, script.file.text)
                 relations = self._record(step, outcome, started_at, _ms_since(start))
             return outcome, relations
@@ -352,8 +362,8 @@ class Executor:
     def _record_as_runner(self, step: Step, outcome: ScriptOutcome, started_at: datetime,
                           duration_ms: int) -> list[str]:
         migration = step.migration
-        history.as_runner(self.conn)  # the file may have SET ROLE or search_path: records are the runner's
         with self.conn.pipeline():
+            history.as_runner(self.conn, pipelined=True)  # the file may have SET ROLE or search_path
             self._record_rows(step, outcome, started_at, duration_ms)
             cursor = history.write_log(self.conn, history.LogEntry(
                 run_id=self.run_id, operation="apply" if step.direction == "up" else "rollback", status="ok",

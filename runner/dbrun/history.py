@@ -232,11 +232,18 @@ class HistoryState:
 # search_path a migration file switched to, its records are written as the runner's login role with
 # only pg_catalog on the path. LOCAL, so a non-transactional file's own session state carries on to
 # its next statement once the record is committed.
-AS_RUNNER_SQL = "SET LOCAL SESSION AUTHORIZATION DEFAULT; SET LOCAL ROLE NONE; SET LOCAL search_path = pg_catalog"
+AS_RUNNER_STATEMENTS = ("SET LOCAL SESSION AUTHORIZATION DEFAULT", "SET LOCAL ROLE NONE",
+                        "SET LOCAL search_path = pg_catalog")
+AS_RUNNER_SQL = "; ".join(AS_RUNNER_STATEMENTS)
 
 
-def as_runner(conn: Conn) -> None:
-    """Make the rest of the current transaction run as the runner's login role (see AS_RUNNER_SQL)."""
+def as_runner(conn: Conn, pipelined: bool = False) -> None:
+    """Make the rest of the current transaction run as the runner's login role (see AS_RUNNER_SQL).
+    `pipelined`: inside `conn.pipeline()`, where each query holds one statement (no extra round trip)."""
+    if pipelined:
+        for statement in AS_RUNNER_STATEMENTS:
+            conn.execute(statement)
+        return
     conn.execute(AS_RUNNER_SQL)
 
 

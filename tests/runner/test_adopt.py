@@ -13,7 +13,8 @@ import pytest
 from dbrun import api
 from dbrun.errors import ProblemsFound, UsageProblems
 from dbrun.source import load_repository
-from tests.sql_helpers import execute, query
+from tests.helpers.runner import execute
+from tests.helpers.runner import query
 
 Make = Callable[..., Path]
 Cli = Callable[..., Any]

@@ -19,8 +19,8 @@ from dbrun import api, execute
 from dbrun.errors import MigrationFailed
 from dbrun.execute import Event
 from dbrun.history import MigrationState
-from tests.sql_helpers import execute as run_sql
-from tests.sql_helpers import query
+from tests.helpers.runner import execute as run_sql
+from tests.helpers.runner import query
 
 Make = Callable[..., Path]
 

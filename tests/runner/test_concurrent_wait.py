@@ -14,7 +14,7 @@ import pytest
 
 from dbrun import api
 from dbrun.errors import MigrationFailed
-from tests.sql_helpers import query
+from tests.helpers.runner import query
 
 Make = Callable[..., Path]
 

@@ -259,7 +259,10 @@ def _table_exists(conn: Conn, name: str) -> bool:
 
 def ensure_bookkeeping(conn: Conn) -> None:
     """Create or upgrade the bookkeeping tables (call under the advisory lock: concurrent DDL races)."""
-    if bookkeeping_exists(conn) and _table_exists(conn, "batches"):
+    # One round trip: the newest table of each layout exists when the bookkeeping is current.
+    row = conn.execute(f"SELECT to_regclass('{SCHEMA}.migrations') IS NOT NULL AND to_regclass('{SCHEMA}.held') "
+                       f"IS NOT NULL AND to_regclass('{SCHEMA}.batches') IS NOT NULL").fetchone()
+    if row and row[0]:
         return
     with conn.transaction():
         as_runner(conn)

@@ -13,8 +13,7 @@ import pytest
 from dbrun import api
 from dbrun.errors import ProblemsFound, UsageProblems
 from dbrun.source import load_repository
-from tests.helpers.runner import execute
-from tests.helpers.runner import query
+from tests.helpers.runner import execute, query
 
 Make = Callable[..., Path]
 Cli = Callable[..., Any]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dbrun.errors import ProblemsFound
 from dbrun.source import BatchSpec, bind_batch, load_repository, waits_for_old_snapshots
+from tests.helpers.runner import problems_of
 
 UP = "sql/up/202601010000_backfill.sql"
 DOWN = "sql/down/202601010000_backfill.sql"
@@ -17,12 +17,6 @@ BATCH = ("-- Migration: backfill\n-- dbrun: batch size=500 pause=50ms\n"
 REVERSIBLE_DOWN = "UPDATE t SET b = NULL;\n"
 
 Make = Callable[[dict[str, str | bytes]], Path]
-
-
-def problems_of(root: Path) -> list[tuple[str, str, int | None]]:
-    with pytest.raises(ProblemsFound) as caught:
-        load_repository(root)
-    return [(p.code, str(p.path), p.line) for p in caught.value.problems]
 
 
 def test_batch_directive_gives_size_and_pause(make_repo: Make) -> None:

@@ -69,11 +69,16 @@ def describe_connection(conn: psycopg.Connection[Any]) -> str:
     return f"database {info.dbname} on {host} port {info.port} as {info.user}"
 
 
-def reset_session(conn: psycopg.Connection[Any]) -> None:
+def reset_session_sql() -> str:
+    """The SQL of `reset_session`, for callers that send it together with their own statements."""
     # The runner's settings are set again explicitly too: the startup packet's copy is what a file's
     # own RESET ALL comes back to, this one does not depend on it (a pooler may drop startup options).
     settings = "; ".join(f"SET {name} = '{value}'" for name, value in RUNNER_SESSION_SETTINGS.items())
-    conn.execute(f"{RESET_SESSION_SQL}; {settings}")
+    return f"{RESET_SESSION_SQL}; {settings}"
+
+
+def reset_session(conn: psycopg.Connection[Any]) -> None:
+    conn.execute(reset_session_sql())
 
 
 def resolve_target(settings: Settings) -> Target:

@@ -21,7 +21,7 @@ import psycopg
 
 from dbrun import catalog, history
 from dbrun.config import Settings
-from dbrun.connection import RESET_SESSION_SQL, reset_session
+from dbrun.connection import reset_session, reset_session_sql
 from dbrun.errors import ConfigError, ConnectionLost, Interrupted, MigrationFailed, Problem, ProblemsFound, StatementError
 from dbrun.plan import Plan, Step
 from dbrun.source import (
@@ -296,8 +296,8 @@ class Executor:
     def _set_limits(self, script: Script | None, local: bool, durable: bool = True, reset: bool = False) -> None:
         """The file's timeouts (and whether its commit waits for the WAL flush), and `dbrun.run_id` (the DDL
         audit event trigger tags DDL run by dbrun with it); with `reset`, first the clean session
-        (RESET_SESSION_SQL), in the same round trip. Inside a transaction a reset is undone by its
-        rollback, so each attempt of a transactional file resets again."""
+        (`connection.reset_session_sql`), in the same round trip. Inside a transaction a reset is undone by
+        its rollback, so each attempt of a transactional file resets again."""
         lock_ms, statement_ms = self._limits(script)
         scope = "true" if local else "false"
         # Integers, a parsed uuid and fixed words only: formatted into the text so the reset and the
@@ -307,7 +307,7 @@ class Executor:
                   f"set_config('statement_timeout', '{int(statement_ms)}ms', {scope}), "
                   f"set_config('synchronous_commit', {commit_mode}, true), "
                   f"set_config('dbrun.run_id', '{uuid.UUID(self.run_id)}', {scope})")
-        self.conn.execute(f"{RESET_SESSION_SQL}; {limits}" if reset else limits)
+        self.conn.execute(f"{reset_session_sql()}; {limits}" if reset else limits)
 
     def _with_lock_retries(self, what: str, step: Step | None, attempt_fn: Callable[[], Any]) -> Any:
         """Run `attempt_fn`; on lock_timeout (55P03) retry with exponential backoff, a bounded number of times."""

@@ -152,3 +152,21 @@ def test_missing_path_is_a_clear_error(make_repo: RepoFactory) -> None:
     root = make_repo({})
     with pytest.raises(ConfigError, match="no such file"):
         run_lint(root, [root / "sql/up/202601010000_nope.sql"], None, False)
+
+
+BATCH_UP = """-- Migration: currencies_names
+-- Locks: app.currencies (ROW EXCLUSIVE, per batch)
+-- dbrun: batch size=1000 pause=10ms
+UPDATE app.currencies SET code = upper(code)
+WHERE code IN (SELECT code FROM app.currencies WHERE code > coalesce(:last, '') ORDER BY code LIMIT :size)
+RETURNING code;
+"""
+IRREVERSIBLE_DOWN = "-- dbrun: irreversible the original case of each code is not kept\n"
+
+
+def test_batch_file_and_irreversible_down_lint_clean(make_repo: RepoFactory) -> None:
+    root = make_repo({"sql/up/202601010000_currencies.sql": GOOD_UP, "sql/down/202601010000_currencies.sql": DOWN,
+                      "sql/up/202601010100_currencies_names.sql": BATCH_UP,
+                      "sql/down/202601010100_currencies_names.sql": IRREVERSIBLE_DOWN})
+    report = run_lint(root, None, None, False)
+    assert [(f.path.name, f.code) for f in report.findings] == []

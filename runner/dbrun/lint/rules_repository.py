@@ -230,7 +230,8 @@ class Rule_DR05(BaseRule):
     crawl_behaviour = RootOnlyCrawler()
 
     def _eval(self, context: RuleContext) -> LintResult | None:
-        if file_directives(context).transactional:
+        directives = file_directives(context)
+        if directives.transactional or directives.batch is not None:  # a batch file: one transaction per batch
             return None
         if any(k.raw_upper == "CONCURRENTLY" for k in all_keywords(context.segment)):
             return None

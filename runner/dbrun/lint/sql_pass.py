@@ -15,7 +15,7 @@ from dbrun.errors import ProblemsFound
 from dbrun.lint.cache import LintCache, environment_digest, file_key
 from dbrun.lint.findings import Finding
 from dbrun.lint.squawk import SquawkInput, run_squawk
-from dbrun.lint.worktree import transactional
+from dbrun.lint.worktree import squawk_text, transactional
 from dbrun.source import DOWN_DIR, UP_DIR, render_template
 
 # DR02 reads the policies/ folder and later up files' DROP TABLEs; only a file that may create a
@@ -74,10 +74,19 @@ def _lint(settings: Settings, policies_dir: Path, sources: list[SqlSource]) -> d
     options = LinterOptions(root, policies_dir, tuple(settings.frozen_tables))
     per_file = lint_sources(options, [(root / s.rel, s.text) for s in sources])
     found: dict[Path, list[Finding]] = {s.rel: list(f) for s, f in zip(sources, per_file, strict=True)}
-    squawk = run_squawk(root, [SquawkInput(s.rel, s.transactional, s.text, s.rendered) for s in sources])
+    squawk = run_squawk(root, [_squawk_input(s) for s in sources])
     for finding in squawk:
         found.setdefault(finding.path, []).append(finding)
     return found
+
+
+def _squawk_input(source: SqlSource) -> SquawkInput:
+    """A batch file goes to Squawk with its :size and :last bound (Squawk cannot parse the placeholders),
+    on stdin like a template's rendering; the lines stay where they are, so positions still match."""
+    bound = None if source.rendered else squawk_text(source.rel, source.text)
+    if bound is None:
+        return SquawkInput(source.rel, source.transactional, source.text, source.rendered)
+    return SquawkInput(source.rel, source.transactional, bound, rendered=True)
 
 
 class _Context:

@@ -15,7 +15,7 @@ from pathlib import Path
 from dbrun.config import Settings
 from dbrun.errors import ConfigError, ProblemsFound
 from dbrun.lint.findings import Finding, Severity
-from dbrun.source import DOWN_DIR, UP_DIR, load_repository, parse_directives, read_directives
+from dbrun.source import DOWN_DIR, UP_DIR, bind_batch, load_repository, parse_directives, read_directives
 
 CODE_IMMUTABLE = "LINT-IMMUTABLE"
 CODE_TIMEOUT = "LINT-TIMEOUT"
@@ -49,10 +49,21 @@ def is_lintable(rel: Path) -> bool:
 
 
 def transactional(root: Path, rel: Path, text: str) -> bool:
-    """Whether the runner wraps the file in a transaction (only migrations can opt out)."""
+    """Whether the runner wraps the file in a transaction (only migrations can opt out; a batch file
+    runs each batch in one)."""
     if not is_migration(rel):
         return True
-    return parse_directives(text, rel).transactional
+    directives = parse_directives(text, rel)
+    return directives.transactional or directives.batch is not None
+
+
+def squawk_text(rel: Path, text: str) -> str | None:
+    """What Squawk should read instead of the file, or None for the file itself: a batch file's
+    statement with its :size and :last bound (Squawk cannot parse the placeholders)."""
+    if not is_migration(rel):
+        return None
+    batch = parse_directives(text, rel).batch
+    return bind_batch(text, batch.size, None) if batch is not None else None
 
 
 def timeout_findings(settings: Settings, files: dict[Path, str]) -> list[Finding]:

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import psycopg
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.text import Text
 from typer.core import TyperGroup
 
@@ -25,6 +24,8 @@ from dbrun.local import LocalCluster
 from dbrun.plan import Plan
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from dbrun import review_model
 
 T = TypeVar("T")
@@ -169,6 +170,9 @@ def _run_display(c: Context) -> Iterator[tuple[Callable[[Plan], None], Callable[
                 c.err.print(f"note: {note}", style="yellow")
         total = len(plan.steps) + len(plan.repeatables)
         if total > PROGRESS_THRESHOLD and c.err.is_terminal and c.log_format is LogFormat.text:
+            # Imported here: rich.progress costs start-up that status, health and history do not need.
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
             progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                 TimeElapsedColumn(), console=c.err, transient=True)
             progress.start()
@@ -220,6 +224,8 @@ class _BatchDisplay:
             return
         description = f"batch {event.name}: {report.batch_summary(event)}"
         if self.progress is None:
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
             self.progress = run_progress or Progress(SpinnerColumn(), TextColumn("{task.description}"),
                                                      TimeElapsedColumn(), console=self.c.err, transient=True)
             if run_progress is None:

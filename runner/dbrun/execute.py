@@ -380,7 +380,8 @@ class Executor:
             history.mark_applied(self.conn, version=migration.version, name=migration.name,
                                  migration_hash=migration.bookkeeping().hash, checksum=migration.checksum,
                                  transactional=step.script.directives.transactional,
-                                 duration_ms=duration_ms, run_id=self.run_id)
+                                 duration_ms=duration_ms, run_id=self.run_id,
+                                 had_progress=step.resume or not step.script.directives.transactional)
         else:
             history.unmark(self.conn, migration.version)
             history.clear_repeatables(self.conn)

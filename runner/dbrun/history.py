@@ -375,7 +375,9 @@ def write_log(conn: Conn, entry: LogEntry, relations_from_locks: bool = False) -
 
 
 def mark_applied(conn: Conn, *, version: str, name: str, migration_hash: str, checksum: str,
-                 transactional: bool, duration_ms: int | None, run_id: str) -> None:
+                 transactional: bool, duration_ms: int | None, run_id: str, had_progress: bool = True) -> None:
+    """Record a migration as applied; `had_progress=False` (a transactional file applied in one go,
+    which leaves no statement or batch progress) skips clearing its progress rows."""
     conn.execute(
         f"""INSERT INTO {SCHEMA}.migrations
                 (version, name, migration_hash, checksum, transactional, status, duration_ms, run_id)
@@ -385,8 +387,9 @@ def mark_applied(conn: Conn, *, version: str, name: str, migration_hash: str, ch
                 duration_ms = excluded.duration_ms, run_id = excluded.run_id, applied_by = current_user""",
         (version, name, migration_hash, checksum, transactional, duration_ms, run_id),
     )
-    conn.execute(f"DELETE FROM {SCHEMA}.progress WHERE version = %s", (version,))
-    conn.execute(f"DELETE FROM {SCHEMA}.batches WHERE version = %s", (version,))
+    if had_progress:
+        conn.execute(f"DELETE FROM {SCHEMA}.progress WHERE version = %s", (version,))
+        conn.execute(f"DELETE FROM {SCHEMA}.batches WHERE version = %s", (version,))
 
 
 def mark_partial(conn: Conn, *, version: str, name: str, migration_hash: str, checksum: str, run_id: str) -> None:

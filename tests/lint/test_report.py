@@ -161,7 +161,8 @@ UPDATE app.currencies SET code = upper(code)
 WHERE code IN (SELECT code FROM app.currencies WHERE code > coalesce(:last, '') ORDER BY code LIMIT :size)
 RETURNING code;
 """
-IRREVERSIBLE_DOWN = "-- dbrun: irreversible the original case of each code is not kept\n"
+IRREVERSIBLE_DOWN = ("-- Migration: currencies_names\n"
+                     "-- dbrun: irreversible the original case of each code is not kept\n")
 
 
 def test_batch_file_and_irreversible_down_lint_clean(make_repo: RepoFactory) -> None:

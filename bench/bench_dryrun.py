@@ -38,7 +38,7 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="dbrun-bench-dryrun-"))
     work.chmod(0o755)  # when root, the server's unprivileged user must reach its data under here
-    cluster = LocalCluster(work / "cluster", dbname=None, port=55434,
+    cluster = LocalCluster(work / "cluster", dbname=None, port=None,
                            server_settings={"fsync": "off", "synchronous_commit": "off"})
     state = cluster.start()
     admin = psycopg.connect(cluster.conninfo(state, "postgres"), autocommit=True)

@@ -199,7 +199,7 @@ def main() -> None:
     run([str(BIN / "dbrun"), "--help"])  # a first run writes the bytecode of an editable install
     work = Path(tempfile.mkdtemp(prefix="dbrun-bench-"))
     work.chmod(0o755)
-    cluster = LocalCluster(work / "cluster", dbname=None, port=55433)
+    cluster = LocalCluster(work / "cluster", dbname=None, port=None)
     state = cluster.start()
     psql = str(Path(state.bindir) / "psql")
     admin = psycopg.connect(cluster.conninfo(state, "postgres"), autocommit=True)

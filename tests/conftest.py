@@ -51,7 +51,7 @@ class ServerInfo:
 def dbrun_server() -> Iterator[ServerInfo]:
     base = Path(tempfile.mkdtemp(prefix="dbrun-tests-"))
     base.chmod(0o755)  # when root, the server's unprivileged user must reach its data under here
-    cluster = LocalCluster(base / "cluster", dbname=None, server_settings=FAST_SERVER, port=55432)
+    cluster = LocalCluster(base / "cluster", dbname=None, server_settings=FAST_SERVER, port=None)
     state = cluster.start()
     try:
         yield ServerInfo(host=state.socket_dir, port=state.port, user="postgres", password=None, options="",

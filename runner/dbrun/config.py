@@ -172,7 +172,8 @@ def load_settings(
             hint=f"known keys: {', '.join(sorted(_KNOWN_KEYS))}",
         )
     merged: dict[str, Any] = dict(section)
-    for key in ("lock_timeout", "statement_timeout", "lock_retries", "lock_wait", "concurrent_wait", "max_rate"):
+    for key in ("lock_timeout", "statement_timeout", "lock_retries", "lock_wait", "concurrent_wait", "max_rate",
+                "local_dir"):
         env = os.environ.get(f"DBRUN_{key.upper()}")
         if env is not None:
             merged[key] = env

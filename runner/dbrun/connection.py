@@ -14,10 +14,10 @@ import psycopg
 
 from dbrun import __version__
 from dbrun.config import Settings
-from dbrun.errors import ConnectionFailed, Problem, ProblemsFound
+from dbrun.errors import ConnectionFailed, UnsupportedServer
 from dbrun.local import LocalCluster
+from dbrun.versions import MIN_MAJOR, major_of, require_supported
 
-MIN_SERVER_VERSION = 140000
 # How often the server checks that our client is still there while a statement runs: if the runner
 # is killed mid-migration, its transaction is rolled back and its advisory lock freed within this.
 CLIENT_CHECK_INTERVAL = "1s"
@@ -108,12 +108,14 @@ def connect(url: str) -> psycopg.Connection[tuple[object, ...]]:
     except psycopg.ProgrammingError as exc:
         raise ConnectionFailed(f"invalid database URL {redact(url)}: {exc}",
                                hint="use postgresql://user:password@host:port/dbname") from exc
-    version = conn.info.server_version
-    if version < MIN_SERVER_VERSION:
+    try:
+        require_supported(major_of(conn.info.server_version), conn.info.parameter_status("server_version") or "?",
+                          f"the server at {redact(url)}",
+                          fix=f"upgrade that server to PostgreSQL {MIN_MAJOR} or newer (pg_upgrade, or dump and "
+                              "restore), or point --database-url / DATABASE_URL at one that is")
+    except UnsupportedServer:
         conn.close()
-        raise ProblemsFound("the server is too old", [Problem(
-            "PRE-VERSION", f"PostgreSQL {version // 10000}.{version % 10000} is not supported",
-            hint="dbrun needs PostgreSQL 14 or newer")])
+        raise
     return conn
 
 

@@ -55,6 +55,12 @@ class LocalClusterError(DbrunError):
     exit_code = EXIT_USAGE
 
 
+class UnsupportedServer(DbrunError):
+    """The server (or the local server binaries) is older than the oldest PostgreSQL dbrun supports."""
+
+    exit_code = EXIT_USAGE
+
+
 class ProblemsFound(DbrunError):
     """Pre-checks refused the run: nothing was applied."""
 

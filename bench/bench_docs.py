@@ -59,7 +59,7 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="dbrun-bench-docs-"))
     work.chmod(0o755)
-    cluster = LocalCluster(work / "cluster", port=55434)
+    cluster = LocalCluster(work / "cluster", port=None)
     state = cluster.start()
     admin = psycopg.connect(cluster.conninfo(state, "postgres"), autocommit=True)
     dbrun = str(BIN / "dbrun")

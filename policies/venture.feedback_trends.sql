@@ -1,0 +1,29 @@
+-- Policies: venture.feedback_trends
+-- Who sees what: app_rw, app_ro and the owner read the trends of the current tenant only; with no
+-- tenant set, nothing. Nobody but venture.refresh_feedback_trends() writes them: it runs as the owner
+-- with app.all_tenants = 'on', the owner's explicit opt-out of tenant filtering.
+
+-- Why: start from nothing so this file is the whole truth about the table's privileges.
+REVOKE ALL ON venture.feedback_trends FROM app_rw, app_ro, app_auth;
+GRANT SELECT ON venture.feedback_trends TO app_rw, app_ro;
+
+-- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+DROP POLICY IF EXISTS feedback_trends_select_tenant ON venture.feedback_trends;
+CREATE POLICY feedback_trends_select_tenant ON venture.feedback_trends FOR SELECT TO app_rw, app_ro, app_owner
+    USING (organization_id = (SELECT app.current_org_id()));
+DROP POLICY IF EXISTS feedback_trends_insert_tenant ON venture.feedback_trends;
+CREATE POLICY feedback_trends_insert_tenant ON venture.feedback_trends FOR INSERT TO app_owner
+    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+DROP POLICY IF EXISTS feedback_trends_update_tenant ON venture.feedback_trends;
+CREATE POLICY feedback_trends_update_tenant ON venture.feedback_trends FOR UPDATE TO app_owner
+    USING (organization_id = (SELECT app.current_org_id()))
+    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+DROP POLICY IF EXISTS feedback_trends_delete_tenant ON venture.feedback_trends;
+CREATE POLICY feedback_trends_delete_tenant ON venture.feedback_trends FOR DELETE TO app_owner
+    USING (organization_id = (SELECT app.current_org_id()));
+
+-- Why: the refresh recomputes periods of every tenant; only with the owner's explicit opt-out.
+DROP POLICY IF EXISTS feedback_trends_all_all_tenants ON venture.feedback_trends;
+CREATE POLICY feedback_trends_all_all_tenants ON venture.feedback_trends FOR ALL TO app_owner
+    USING ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on')
+    WITH CHECK ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on');

@@ -1,0 +1,25 @@
+-- Policies: venture.ventures
+-- Who sees what: app_rw, app_ro and the owner see the ventures of the current tenant only; with no
+-- tenant set, nothing. app_rw creates ventures and updates them (never their key or tenant);
+-- deletion is soft (deleted_at): hard deletes are the owner's retention job. app_ro reads.
+
+-- Why: start from nothing so this file is the whole truth about the table's privileges.
+REVOKE ALL ON venture.ventures FROM app_rw, app_ro, app_auth;
+GRANT SELECT, INSERT ON venture.ventures TO app_rw;
+GRANT UPDATE (name, stage, description, deleted_at) ON venture.ventures TO app_rw;
+GRANT SELECT ON venture.ventures TO app_ro;
+
+-- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+DROP POLICY IF EXISTS ventures_select_tenant ON venture.ventures;
+CREATE POLICY ventures_select_tenant ON venture.ventures FOR SELECT TO app_rw, app_ro, app_owner
+    USING (organization_id = (SELECT app.current_org_id()));
+DROP POLICY IF EXISTS ventures_insert_tenant ON venture.ventures;
+CREATE POLICY ventures_insert_tenant ON venture.ventures FOR INSERT TO app_rw, app_owner
+    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+DROP POLICY IF EXISTS ventures_update_tenant ON venture.ventures;
+CREATE POLICY ventures_update_tenant ON venture.ventures FOR UPDATE TO app_rw, app_owner
+    USING (organization_id = (SELECT app.current_org_id()))
+    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+DROP POLICY IF EXISTS ventures_delete_tenant ON venture.ventures;
+CREATE POLICY ventures_delete_tenant ON venture.ventures FOR DELETE TO app_rw, app_owner
+    USING (organization_id = (SELECT app.current_org_id()));

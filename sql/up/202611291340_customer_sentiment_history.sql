@@ -3,8 +3,8 @@
 -- sentiment about a venture measured over time, score in [-1, 1], with the change from the previous
 -- measurement in [-2, 2]. Consistency with the previous measurement is enforced, not trusted: a
 -- BEFORE INSERT trigger links each measurement to the latest earlier one of the same customer and
--- venture (refusing measurements older than the latest) and computes the change; a composite foreign
--- key pins (previous id, previous score) to that row, and a CHECK requires change = score - previous.
+-- venture (refusing measurements not later than the latest), a composite foreign key pins (previous
+-- id, previous score) to that row, and the change is a generated column, score - previous score.
 -- The feedback that caused a measurement is an optional composite reference.
 
 SET LOCAL ROLE app_owner;
@@ -19,7 +19,7 @@ CREATE TABLE venture.customer_sentiment_history (
     sentiment_score numeric(3, 2) NOT NULL,
     previous_sentiment_history_id uuid,
     previous_sentiment_score numeric(3, 2),
-    sentiment_change numeric(3, 2),
+    sentiment_change numeric(3, 2) GENERATED ALWAYS AS (sentiment_score - previous_sentiment_score) STORED,
     trigger_event text,
     feedback_id uuid,
     created_at timestamptz NOT NULL DEFAULT now(),
@@ -42,10 +42,8 @@ CREATE TABLE venture.customer_sentiment_history (
         ON DELETE RESTRICT,
     CONSTRAINT ck_customer_sentiment_history_sentiment_score_range CHECK (sentiment_score BETWEEN -1 AND 1),
     CONSTRAINT ck_customer_sentiment_history_change_range CHECK (sentiment_change BETWEEN -2 AND 2),
-    CONSTRAINT ck_customer_sentiment_history_change_consistent CHECK (
+    CONSTRAINT ck_customer_sentiment_history_previous_complete CHECK (
         (previous_sentiment_history_id IS NULL) = (previous_sentiment_score IS NULL)
-        AND (previous_sentiment_score IS NULL) = (sentiment_change IS NULL)
-        AND (sentiment_change IS NULL OR sentiment_change = sentiment_score - previous_sentiment_score)
     ),
     CONSTRAINT ck_customer_sentiment_history_trigger_event_length CHECK (
         pg_catalog.char_length(trigger_event) BETWEEN 1 AND 200
@@ -82,7 +80,7 @@ COMMENT ON COLUMN venture.customer_sentiment_history.previous_sentiment_history_
 COMMENT ON COLUMN venture.customer_sentiment_history.previous_sentiment_score IS
     'Score of the previous measurement, pinned to it by fk_customer_sentiment_history_previous.';
 COMMENT ON COLUMN venture.customer_sentiment_history.sentiment_change IS
-    'sentiment_score - previous_sentiment_score, in [-2, 2]; NULL for the first measurement.';
+    'Generated: sentiment_score - previous_sentiment_score, in [-2, 2]; NULL for the first measurement.';
 COMMENT ON COLUMN venture.customer_sentiment_history.trigger_event IS 'What caused the measurement (1-200 characters, no personal data).';
 COMMENT ON COLUMN venture.customer_sentiment_history.feedback_id IS 'Feedback that caused the measurement, same tenant; optional.';
 COMMENT ON COLUMN venture.customer_sentiment_history.created_at IS 'When the row was stored.';
@@ -114,13 +112,12 @@ BEGIN
     END IF;
     NEW.previous_sentiment_history_id := v_previous.sentiment_history_id;
     NEW.previous_sentiment_score := v_previous.sentiment_score;
-    NEW.sentiment_change := NEW.sentiment_score - v_previous.sentiment_score;
     RETURN NEW;
 END
 $fn$;
 COMMENT ON FUNCTION venture.tg_customer_sentiment_history_link_previous() IS
-    'BEFORE INSERT trigger: links a measurement to the latest earlier one of its customer and venture and '
-    'computes the change; refuses (23514) a measurement not later than the latest.';
+    'BEFORE INSERT trigger: links a measurement to the latest earlier one of its customer and venture; '
+    'refuses (23514) a measurement not later than the latest.';
 REVOKE EXECUTE ON FUNCTION venture.tg_customer_sentiment_history_link_previous() FROM PUBLIC;
 
 CREATE TRIGGER trg_customer_sentiment_history_link_previous

@@ -35,6 +35,20 @@ USE = f"UPDATE usage.events SET {{}} WHERE organization_id = '{A}'"
 USM = f"UPDATE usage.rollup_marks SET {{}} WHERE '{A}' = ANY (organization_ids)"
 USH = f"UPDATE usage.hourly_rollups SET {{}} WHERE organization_id = '{A}'"
 USY = f"UPDATE usage.daily_rollups SET {{}} WHERE organization_id = '{A}'"
+# venture intelligence (issue 13): seeds/50_ventures.sql ids (<tenant prefix>-<kind>-...).
+VEN = f"UPDATE venture.ventures SET {{}} WHERE organization_id = '{A}'"
+PER = f"UPDATE venture.customer_personas SET {{}} WHERE organization_id = '{A}' AND persona_id = 'a0a0a0a0-0001-4000-8000-000000000001'"
+ICP = f"UPDATE venture.icp_profiles SET {{}} WHERE organization_id = '{A}' AND icp_profile_id = 'a0a0a0a0-0003-4000-8000-000000000002'"
+JRN = f"UPDATE venture.customer_journeys SET {{}} WHERE organization_id = '{A}' AND journey_id = 'a0a0a0a0-0002-4000-8000-000000000001'"
+WTP = f"UPDATE venture.willingness_to_pay SET {{}} WHERE organization_id = '{A}' AND wtp_id = 'a0a0a0a0-0004-4000-8000-000000000001'"
+SEG = f"UPDATE venture.market_segments SET {{}} WHERE organization_id = '{A}' AND segment_id = 'a0a0a0a0-0005-4000-8000-000000000001'"
+CUS = f"UPDATE venture.customers SET {{}} WHERE organization_id = '{A}' AND customer_id = 'a0a0a0a0-0006-4000-8000-000000000001'"
+FBI = f"UPDATE venture.feedback_intelligence SET {{}} WHERE organization_id = '{A}'"
+# The latest measurement of customer 1's chain: it has a previous measurement.
+CSH = (f"UPDATE venture.customer_sentiment_history SET {{}} WHERE organization_id = '{A}' "
+       "AND sentiment_history_id = 'a0a0a0a0-0008-4000-8000-000000000011'")
+TRD = f"UPDATE venture.feedback_trends SET {{}} WHERE organization_id = '{A}'"
+TRM = f"UPDATE venture.feedback_trends SET {{}} WHERE organization_id = '{A}' AND period_type = 'monthly'"
 GOOD_EVT = ["'r'", "'s'", "'INSERT'", "'core'", "'users'", "sha256('x')"]
 
 
@@ -133,6 +147,95 @@ CASES: dict[str, str] = {
     "ck_daily_rollups_tokens_non_negative": USY.format("tokens_out = -1"),
     "ck_daily_rollups_latency_non_negative": USY.format("latency_ms_sum = -1"),
     "ck_daily_rollups_cost_non_negative": USY.format("cost = -1"),
+    # venture intelligence (issue 13)
+    "ck_ventures_name_length": VEN.format("name = ''"),
+    "ck_ventures_stage": VEN.format("stage = 'unicorn'"),
+    "ck_ventures_description_length": VEN.format("description = ''"),
+    "ck_ventures_updated_after_created": VEN.format("created_at = '2999-01-01'"),
+    "ck_ventures_deleted_after_created": VEN.format("deleted_at = '2000-01-01'"),
+    "ck_customer_personas_persona_name_length": PER.format("persona_name = ''"),
+    "ck_customer_personas_persona_type": PER.format("persona_type = 'quaternary'"),
+    "ck_customer_personas_priority_rank_positive": PER.format("priority_rank = 0"),
+    "ck_customer_personas_demographics_object": PER.format("demographics = '[]'"),
+    "ck_customer_personas_psychographics_object": PER.format("psychographics = '\"calm\"'"),
+    "ck_customer_personas_pain_points_list": PER.format("pain_points = '{}'"),
+    "ck_customer_personas_jobs_to_be_done_list": PER.format("jobs_to_be_done = '{ship,NULL}'"),
+    "ck_customer_personas_ai_confidence_score_range": PER.format("ai_confidence_score = 1.5"),
+    "ck_customer_personas_updated_after_created": PER.format("created_at = '2999-01-01'"),
+    "ck_customer_personas_deleted_after_created": PER.format("deleted_at = '2000-01-01'"),
+    "ck_icp_profiles_profile_name_length": ICP.format("profile_name = ''"),
+    "ck_icp_profiles_firmographics_object": ICP.format("firmographics = '[]'"),
+    "ck_icp_profiles_firmographic_fit_score_range": ICP.format("firmographic_fit_score = 40.01"),
+    "ck_icp_profiles_pain_intensity_score_range": ICP.format("pain_intensity_score = -1"),
+    "ck_icp_profiles_ability_to_pay_score_range": ICP.format("ability_to_pay_score = 21"),
+    "ck_icp_profiles_reachability_score_range": ICP.format("reachability_score = 11"),
+    "ck_icp_profiles_updated_after_created": ICP.format("created_at = '2999-01-01'"),
+    "ck_icp_profiles_deleted_after_created": ICP.format("deleted_at = '2000-01-01'"),
+    "ck_customer_journeys_stage_range": JRN.format("stage = 5"),
+    "ck_customer_journeys_stage_name": JRN.format("stage_name = 'retention'"),
+    "ck_customer_journeys_description_length": JRN.format("description = ''"),
+    "ck_customer_journeys_touchpoints_no_nulls": JRN.format("touchpoints = '{NULL}'"),
+    "ck_customer_journeys_friction_points_no_nulls": JRN.format("friction_points = '{price,NULL}'"),
+    "ck_customer_journeys_conversion_rate_range": JRN.format("conversion_rate = 1.5"),
+    "ck_customer_journeys_updated_after_created": JRN.format("created_at = '2999-01-01'"),
+    "ck_customer_journeys_deleted_after_created": JRN.format("deleted_at = '2000-01-01'"),
+    "ck_willingness_to_pay_pricing_model": WTP.format("pricing_model = 'barter'"),
+    "ck_willingness_to_pay_price_min_non_negative": WTP.format("price_min = -1"),
+    "ck_willingness_to_pay_prices_ordered": WTP.format("optimal_price = price_max + 1"),
+    "ck_willingness_to_pay_currency_format": WTP.format("currency = 'eur'"),
+    "ck_willingness_to_pay_research_method": WTP.format("research_method = 'guess'"),
+    "ck_willingness_to_pay_confidence_score_range": WTP.format("confidence_score = 1.5"),
+    "ck_willingness_to_pay_notes_length": WTP.format("notes = ''"),
+    "ck_willingness_to_pay_updated_after_created": WTP.format("created_at = '2999-01-01'"),
+    "ck_willingness_to_pay_deleted_after_created": WTP.format("deleted_at = '2000-01-01'"),
+    "ck_market_segments_segment_name_length": SEG.format("segment_name = ''"),
+    "ck_market_segments_description_length": SEG.format("description = ''"),
+    "ck_market_segments_characteristics_object": SEG.format("characteristics = '[]'"),
+    "ck_market_segments_market_sizes_ordered": SEG.format("som = sam + 1"),
+    "ck_market_segments_currency_format": SEG.format("currency = 'eur'"),
+    "ck_market_segments_priority_score_range": SEG.format("priority_score = 100.5"),
+    "ck_market_segments_updated_after_created": SEG.format("created_at = '2999-01-01'"),
+    "ck_market_segments_deleted_after_created": SEG.format("deleted_at = '2000-01-01'"),
+    "ck_customers_external_ref_length": CUS.format("external_ref = ''"),
+    "ck_customers_external_ref_present": CUS.format("external_ref = NULL"),
+    "ck_customers_erased_has_no_external_ref": CUS.format("erased_at = now()"),
+    "ck_customers_updated_after_created": CUS.format("created_at = '2999-01-01'"),
+    "ck_customers_erased_after_created": CUS.format("external_ref = NULL, erased_at = '2000-01-01'"),
+    "ck_feedback_intelligence_feedback_text_length": FBI.format("feedback_text = ''"),
+    "ck_feedback_intelligence_feedback_source": FBI.format("feedback_source = 'carrier pigeon'"),
+    "ck_feedback_intelligence_sentiment_score_range": FBI.format("sentiment_score = 1.01"),
+    "ck_feedback_intelligence_emotion_primary": FBI.format("emotion_primary = 'boredom'"),
+    "ck_feedback_intelligence_emotion_intensity_range": FBI.format("emotion_intensity = 1.5"),
+    "ck_feedback_intelligence_intent_classification": FBI.format("intent_classification = 'rant'"),
+    "ck_feedback_intelligence_priority_score_range": FBI.format("priority_score = 101"),
+    "ck_feedback_intelligence_urgency_level": FBI.format("urgency_level = 'whenever'"),
+    "ck_feedback_intelligence_churn_risk_score_range": FBI.format("churn_risk_score = -0.01"),
+    "ck_feedback_intelligence_churn_indicators_object": FBI.format("churn_indicators = '[]'"),
+    "ck_feedback_intelligence_issue_tags_format": FBI.format("issue_tags = '{Bad Tag}'"),
+    "ck_feedback_intelligence_processing_confidence_range": FBI.format("processing_confidence = 1.5"),
+    "ck_feedback_intelligence_model_version_length": FBI.format("model_version = ''"),
+    "ck_feedback_intelligence_processed_after_received":
+        FBI.format("processed_at = received_at - interval '1 second'"),
+    "ck_feedback_intelligence_updated_after_created": FBI.format("created_at = '2999-01-01'"),
+    "ck_customer_sentiment_history_sentiment_score_range": CSH.format("sentiment_score = -1.01"),
+    # The change is generated (score - previous score): out of range only with a previous score out of range.
+    "ck_customer_sentiment_history_change_range": CSH.format("previous_sentiment_score = -5"),
+    "ck_customer_sentiment_history_previous_complete": CSH.format("previous_sentiment_score = NULL"),
+    "ck_customer_sentiment_history_trigger_event_length": CSH.format("trigger_event = ''"),
+    "ck_feedback_trends_period_type": TRM.format("period_type = 'yearly'"),
+    "ck_feedback_trends_period_aligned":
+        TRD.format("period_start = period_start + interval '1 hour', period_end = period_end + interval '1 hour'"),
+    "ck_feedback_trends_period_bounds": TRD.format("period_end = period_start"),
+    "ck_feedback_trends_counts_non_negative": TRD.format("total_feedback_count = -1, high_churn_risk_count = -2"),
+    "ck_feedback_trends_high_churn_risk_within_total":
+        TRD.format("high_churn_risk_count = total_feedback_count + 1"),
+    "ck_feedback_trends_average_sentiment_range": TRD.format("average_sentiment = 1.5"),
+    "ck_feedback_trends_satisfaction_score_range": TRD.format("satisfaction_score = 1.5"),
+    "ck_feedback_trends_average_churn_risk_range": TRD.format("average_churn_risk = -0.5"),
+    "ck_feedback_trends_churn_risk_trend": TRD.format("churn_risk_trend = 'better'"),
+    "ck_feedback_trends_sentiment_distribution_object": TRD.format("sentiment_distribution = '[]'"),
+    "ck_feedback_trends_priority_distribution_object": TRD.format("priority_distribution = '1'"),
+    "ck_feedback_trends_top_issues_array": TRD.format("top_issues = '{}'"),
 }
 
 
@@ -175,13 +278,16 @@ def test_unique_email_among_live_users_only(seeded: Conn) -> None:
                    "WHERE organization_id = %s AND user_id = %s", (ORG_B, A, USER_A))
 
 
-def _composite_tenant_fks(conn: Conn) -> list[tuple[str, str, str, list[str], list[str]]]:
+def _composite_tenant_fks(conn: Conn) -> list[tuple[str, str, str, list[str], list[str], list[str]]]:
+    """(name, child, parent, child columns, parent columns, child column types) of multi-column FKs."""
     return conn.execute(
         f"""SELECT k.conname, k.conrelid::regclass::text, k.confrelid::regclass::text,
                    array(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY u(n, o)
                          JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n ORDER BY u.o),
                    array(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY u(n, o)
-                         JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n ORDER BY u.o)
+                         JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n ORDER BY u.o),
+                   array(SELECT format_type(a.atttypid, a.atttypmod) FROM unnest(k.conkey) WITH ORDINALITY u(n, o)
+                         JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n ORDER BY u.o)
             FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace
             WHERE k.contype = 'f' AND {PRODUCT_SCHEMAS_SQL} AND cardinality(k.conkey) > 1
             ORDER BY 1""").fetchall()
@@ -201,13 +307,14 @@ def test_tenant_foreign_keys_are_composite(db: Conn) -> None:
 
 def test_composite_foreign_keys_refuse_cross_tenant_references(seeded: Conn) -> None:
     """For every composite FK: point a row of tenant A at a parent of tenant B; it must fail by name."""
-    for conname, child, parent, columns, parent_columns in _composite_tenant_fks(seeded):
+    for conname, child, parent, columns, parent_columns, types in _composite_tenant_fks(seeded):
         assert "organization_id" in columns, conname
-        others = [(c, p) for c, p in zip(columns, parent_columns, strict=True) if c != "organization_id"]
+        others = [(c, p, t) for c, p, t in zip(columns, parent_columns, types, strict=True) if c != "organization_id"]
         parent_row = seeded.execute(sql.SQL("SELECT to_jsonb(p) FROM {} p WHERE organization_id = %s LIMIT 1").format(
             sql.SQL(parent)), (ORG_B,)).fetchone()[0]
         assignments = sql.SQL(", ").join(
-            sql.SQL("{} = (%s::jsonb ->> {})::uuid").format(sql.Identifier(c), sql.Literal(p)) for c, p in others)
+            sql.SQL("{} = (%s::jsonb ->> {})::{}").format(sql.Identifier(c), sql.Literal(p), sql.SQL(t))
+            for c, p, t in others)
         statement = sql.SQL("UPDATE {} SET {} WHERE ctid = (SELECT ctid FROM {} WHERE organization_id = %s LIMIT 1)"
                             ).format(sql.SQL(child), assignments, sql.SQL(child))
         exc = expect_error(seeded, statement, [json.dumps(parent_row)] * len(others) + [ORG_A])

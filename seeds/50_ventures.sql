@@ -9,7 +9,8 @@
 -- leaves their days marked for the next refresh. A second run inserts nothing, refreshes the marked
 -- days and re-applies the same re-analysis: row counts do not change. Ids: <tenant prefix>-<kind>-...
 -- with kinds 0000 venture, 0001 persona, 0002 journey, 0003 ICP, 0004 WTP, 0005 segment, 0006
--- customer, 0007 feedback, 0008 sentiment measurement (docs/seeds.md).
+-- customer, 0007 feedback, 0008 sentiment measurement, 0009 erasure request (docs/seeds.md). Customer 4
+-- of each tenant has a pending erasure request.
 
 -- Why: one template for both tenants; tenant tables accept rows of the tenant set for the transaction only.
 DO $seed$
@@ -163,6 +164,15 @@ BEGIN
             WHERE h.organization_id = f.organization_id AND h.customer_id = f.customer_id
               AND h.venture_id = f.venture_id AND h.measured_at = f.received_at + interval '1 hour')
         ORDER BY f.received_at;
+
+        -- Customer 4 asked to be forgotten: a pending request through the governance erasure flow.
+        INSERT INTO governance.erasure_requests (
+            organization_id, erasure_request_id, subject_type, customer_id, status, reason, requested_at, due_at
+        )
+        VALUES (v_tenant.org, (v_tenant.prefix || '-0009-4000-8000-000000000001')::uuid, 'customer',
+                (v_tenant.prefix || '-0006-4000-8000-000000000004')::uuid, 'pending', 'Customer asked to be forgotten.',
+                '2026-11-25 00:00:00+00', '2026-12-25 00:00:00+00')
+        ON CONFLICT DO NOTHING;
     END LOOP;
     PERFORM pg_catalog.set_config('app.org_id', '', true);
 END

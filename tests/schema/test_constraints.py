@@ -110,6 +110,7 @@ CASES: dict[str, str] = {
     "ck_erasure_requests_completed_after_requested":
         ERA.format("status = 'rejected', completed_at = requested_at - interval '1 day'"),
     "ck_erasure_requests_user_subject": ERA.format("user_id = NULL"),
+    "ck_erasure_requests_customer_subject": ERA.format("customer_id = 'a0a0a0a0-0006-4000-8000-000000000001'"),
     "ck_erasure_subjects_subject_type_format": ESU.format("subject_type = 'User'"),
     "ck_erasure_subjects_description_length": ESU.format("description = ''"),
     "ck_erasure_handlers_handler_signature": EHA.format("handler = 'core.erase_user'"),
@@ -302,7 +303,14 @@ def test_tenant_foreign_keys_are_composite(db: Conn) -> None:
               AND NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attname = 'organization_id'
                               AND a.attnum = ANY (k.conkey))""").fetchall()
     assert not bad
-    assert {r[0] for r in _composite_tenant_fks(db)} >= {"fk_api_keys_user_id", "fk_erasure_requests_user_id"}
+    assert {r[0] for r in _composite_tenant_fks(db)} >= {
+        "fk_api_keys_user_id", "fk_erasure_requests_user_id", "fk_erasure_requests_customer_id",
+        "fk_customer_personas_venture_id", "fk_icp_profiles_venture_id", "fk_customer_journeys_persona_id",
+        "fk_willingness_to_pay_venture_id", "fk_willingness_to_pay_persona_id", "fk_market_segments_venture_id",
+        "fk_feedback_intelligence_venture_id", "fk_feedback_intelligence_customer_id",
+        "fk_customer_sentiment_history_venture_id", "fk_customer_sentiment_history_customer_id",
+        "fk_customer_sentiment_history_feedback_id", "fk_customer_sentiment_history_previous",
+        "fk_feedback_trends_venture_id"}
 
 
 def test_composite_foreign_keys_refuse_cross_tenant_references(seeded: Conn) -> None:
@@ -315,8 +323,10 @@ def test_composite_foreign_keys_refuse_cross_tenant_references(seeded: Conn) -> 
         assignments = sql.SQL(", ").join(
             sql.SQL("{} = (%s::jsonb ->> {})::{}").format(sql.Identifier(c), sql.Literal(p), sql.SQL(t))
             for c, p, t in others)
-        statement = sql.SQL("UPDATE {} SET {} WHERE ctid = (SELECT ctid FROM {} WHERE organization_id = %s LIMIT 1)"
-                            ).format(sql.SQL(child), assignments, sql.SQL(child))
+        # A row that holds the reference (a nullable reference may be unset in other rows).
+        holds = sql.SQL("").join(sql.SQL(" AND {} IS NOT NULL").format(sql.Identifier(c)) for c, _, _ in others)
+        statement = sql.SQL("UPDATE {} SET {} WHERE ctid = (SELECT ctid FROM {} WHERE organization_id = %s{} LIMIT 1)"
+                            ).format(sql.SQL(child), assignments, sql.SQL(child), holds)
         exc = expect_error(seeded, statement, [json.dumps(parent_row)] * len(others) + [ORG_A])
         assert isinstance(exc, errors.ForeignKeyViolation), f"{conname}: {exc.sqlstate} {exc}"
         assert exc.diag.constraint_name == conname

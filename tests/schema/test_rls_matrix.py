@@ -34,7 +34,12 @@ ROLES = ["app_rw", "app_ro", "app_owner"]
 RESTRICT_REFUSALS = (errors.ForeignKeyViolation, errors.RestrictViolation)
 COMMANDS = ["select", "insert", "update", "delete"]
 EXPECTED_TENANT_TABLES = {"core.organizations", "core.users", "core.api_keys", "core.budgets",
-                          "governance.erasure_requests", "audit.events"}
+                          "governance.erasure_requests", "audit.events",
+                          # venture intelligence (issue 13)
+                          "venture.ventures", "venture.customer_personas", "venture.icp_profiles",
+                          "venture.customer_journeys", "venture.willingness_to_pay", "venture.market_segments",
+                          "venture.customers", "venture.feedback_intelligence", "venture.customer_sentiment_history",
+                          "venture.feedback_trends", "venture.feedback_trend_marks"}
 
 
 def _tables_for(conn: Conn, role: str) -> list[TenantTable]:

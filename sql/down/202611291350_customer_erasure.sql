@@ -1,0 +1,29 @@
+-- Migration: customer_erasure
+-- Inverse of the up file: customer erasure requests of every tenant go first (they name a subject
+-- kind that is being removed; their evidence goes with it), then the handler and its registration,
+-- erasure_requests.customer_id with its key, CHECK, index and classification, and the subject kind.
+-- Locks: ACCESS EXCLUSIVE on governance.erasure_requests (NO FORCE/FORCE ROW LEVEL SECURITY, DROP
+-- COLUMN); ROW EXCLUSIVE on governance.erasure_handlers, governance.erasure_subjects and
+-- governance.column_classifications (DELETE).
+
+SET LOCAL ROLE app_owner;
+
+-- Why: the owner sees one tenant at a time (FORCE RLS); lifting FORCE inside this transaction is its
+-- explicit opt-out to remove the requests of every tenant, restored before anyone else can see the table.
+ALTER TABLE governance.erasure_requests NO FORCE ROW LEVEL SECURITY;
+DELETE FROM governance.erasure_requests WHERE subject_type = 'customer';
+ALTER TABLE governance.erasure_requests FORCE ROW LEVEL SECURITY;
+
+DELETE FROM governance.erasure_handlers WHERE subject_type = 'customer';
+DROP FUNCTION venture.erase_customer(governance.erasure_requests);
+
+DROP INDEX governance.idx_erasure_requests_organization_id_customer_id;
+ALTER TABLE governance.erasure_requests DROP CONSTRAINT ck_erasure_requests_customer_subject;
+ALTER TABLE governance.erasure_requests DROP CONSTRAINT fk_erasure_requests_customer_id;
+ALTER TABLE governance.erasure_requests DROP COLUMN customer_id;
+DELETE FROM governance.column_classifications
+WHERE schema_name = 'governance' AND table_name = 'erasure_requests' AND column_name = 'customer_id';
+
+DELETE FROM governance.erasure_subjects WHERE subject_type = 'customer';
+
+RESET ROLE;

@@ -80,7 +80,7 @@ COMMENT ON COLUMN venture.feedback_trends.churn_risk_trend IS
     'Against the previous period of the same type: improving (mean churn risk down by more than 0.05), declining '
     '(up by more than 0.05) or stable; NULL when either period has no churn risk scored.';
 COMMENT ON COLUMN venture.feedback_trends.top_issues IS
-    'The 5 issue tags mentioned by the most feedback: [{"issue": tag, "count": n}], by count then tag.';
+    'The 5 issue tags mentioned by the most feedback: [{"issue": tag, "count": n}], by count, then tag (C collation).';
 COMMENT ON COLUMN venture.feedback_trends.refreshed_at IS 'When the period was last recomputed.';
 
 -- Why: a work queue, appended by writers and claimed by the refresh; a mark names one venture's UTC day.
@@ -308,7 +308,7 @@ BEGIN
     ) AS b
     CROSS JOIN LATERAL (
         SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('issue', x.tag, 'count', x.mentions)
-                                             ORDER BY x.mentions DESC, x.tag), '[]') AS top_issues
+                                             ORDER BY x.mentions DESC, x.tag COLLATE "C"), '[]') AS top_issues
         FROM (
             SELECT g.tag, pg_catalog.count(DISTINCT f.feedback_id) AS mentions
             FROM venture.feedback_intelligence AS f
@@ -316,7 +316,7 @@ BEGIN
             WHERE f.organization_id = p.organization_id AND f.venture_id = p.venture_id
               AND f.received_at >= p.period_start AND f.received_at < p.period_end
             GROUP BY g.tag
-            ORDER BY 2 DESC, 1
+            ORDER BY 2 DESC, g.tag COLLATE "C"
             LIMIT 5
         ) AS x
     ) AS i

@@ -7,7 +7,7 @@
 SET LOCAL ROLE app_owner;
 
 -- Why: tenant table; venture and (optional) persona are referenced with composite keys (same tenant).
-CREATE TABLE venture.willingness_to_pay (
+CREATE TABLE venture.willingness_to_pay ( -- noqa: DN01 the seed's name (issue 13): one row is a willingness-to-pay estimate
     organization_id uuid NOT NULL,
     wtp_id uuid NOT NULL DEFAULT gen_random_uuid(),
     venture_id uuid NOT NULL,

@@ -69,7 +69,7 @@ ALTER TABLE venture.feedback_intelligence ENABLE ROW LEVEL SECURITY;
 ALTER TABLE venture.feedback_intelligence FORCE ROW LEVEL SECURITY;
 
 -- Why: the venture foreign key's index, in time order: trends and dashboards read a venture's period.
-CREATE INDEX idx_feedback_intelligence_organization_id_venture_id_received_at
+CREATE INDEX idx_feedback_intelligence_venture_id_received_at
     ON venture.feedback_intelligence (organization_id, venture_id, received_at);
 -- Why: the customer foreign key's index: a customer's history and their erasure.
 CREATE INDEX idx_feedback_intelligence_organization_id_customer_id

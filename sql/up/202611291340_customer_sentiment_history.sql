@@ -53,7 +53,7 @@ ALTER TABLE venture.customer_sentiment_history ENABLE ROW LEVEL SECURITY;
 ALTER TABLE venture.customer_sentiment_history FORCE ROW LEVEL SECURITY;
 
 -- Why: the venture foreign key's index, in time order ("sentiment of a venture's customers over time").
-CREATE INDEX idx_customer_sentiment_history_organization_id_venture_id_measured_at
+CREATE INDEX idx_customer_sentiment_history_venture_id_measured_at
     ON venture.customer_sentiment_history (organization_id, venture_id, measured_at);
 -- Why: the feedback foreign key's index (deleting feedback sets the reference to NULL).
 CREATE INDEX idx_customer_sentiment_history_organization_id_feedback_id

@@ -37,16 +37,22 @@ USH = f"UPDATE usage.hourly_rollups SET {{}} WHERE organization_id = '{A}'"
 USY = f"UPDATE usage.daily_rollups SET {{}} WHERE organization_id = '{A}'"
 # venture intelligence (issue 13): seeds/50_ventures.sql ids (<tenant prefix>-<kind>-...).
 VEN = f"UPDATE venture.ventures SET {{}} WHERE organization_id = '{A}'"
-PER = f"UPDATE venture.customer_personas SET {{}} WHERE organization_id = '{A}' AND persona_id = 'a0a0a0a0-0001-4000-8000-000000000001'"
-ICP = f"UPDATE venture.icp_profiles SET {{}} WHERE organization_id = '{A}' AND icp_profile_id = 'a0a0a0a0-0003-4000-8000-000000000002'"
-JRN = f"UPDATE venture.customer_journeys SET {{}} WHERE organization_id = '{A}' AND journey_id = 'a0a0a0a0-0002-4000-8000-000000000001'"
-WTP = f"UPDATE venture.willingness_to_pay SET {{}} WHERE organization_id = '{A}' AND wtp_id = 'a0a0a0a0-0004-4000-8000-000000000001'"
-SEG = f"UPDATE venture.market_segments SET {{}} WHERE organization_id = '{A}' AND segment_id = 'a0a0a0a0-0005-4000-8000-000000000001'"
-CUS = f"UPDATE venture.customers SET {{}} WHERE organization_id = '{A}' AND customer_id = 'a0a0a0a0-0006-4000-8000-000000000001'"
+
+
+def _one(table: str, key: str, value: str) -> str:
+    """UPDATE of one seeded row of tenant A (its statement has a {} for the SET list)."""
+    return f"UPDATE venture.{table} SET {{}} WHERE organization_id = '{A}' AND {key} = '{value}'"
+
+
+PER = _one("customer_personas", "persona_id", "a0a0a0a0-0001-4000-8000-000000000001")
+ICP = _one("icp_profiles", "icp_profile_id", "a0a0a0a0-0003-4000-8000-000000000002")
+JRN = _one("customer_journeys", "journey_id", "a0a0a0a0-0002-4000-8000-000000000001")
+WTP = _one("willingness_to_pay", "wtp_id", "a0a0a0a0-0004-4000-8000-000000000001")
+SEG = _one("market_segments", "segment_id", "a0a0a0a0-0005-4000-8000-000000000001")
+CUS = _one("customers", "customer_id", "a0a0a0a0-0006-4000-8000-000000000001")
 FBI = f"UPDATE venture.feedback_intelligence SET {{}} WHERE organization_id = '{A}'"
 # The latest measurement of customer 1's chain: it has a previous measurement.
-CSH = (f"UPDATE venture.customer_sentiment_history SET {{}} WHERE organization_id = '{A}' "
-       "AND sentiment_history_id = 'a0a0a0a0-0008-4000-8000-000000000011'")
+CSH = _one("customer_sentiment_history", "sentiment_history_id", "a0a0a0a0-0008-4000-8000-000000000011")
 TRD = f"UPDATE venture.feedback_trends SET {{}} WHERE organization_id = '{A}'"
 TRM = f"UPDATE venture.feedback_trends SET {{}} WHERE organization_id = '{A}' AND period_type = 'monthly'"
 GOOD_EVT = ["'r'", "'s'", "'INSERT'", "'core'", "'users'", "sha256('x')"]

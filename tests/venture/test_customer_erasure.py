@@ -85,7 +85,8 @@ def test_a_customer_is_erased_only_through_the_flow(seeded: Conn) -> None:
             "UPDATE venture.customers SET erased_at = now()",
             "DELETE FROM venture.customers",
             "DELETE FROM venture.customer_sentiment_history",
-            f"SELECT venture.erase_customer(r) FROM governance.erasure_requests r WHERE erasure_request_id = '{ERASURE_REQUEST_A}'",
+            "SELECT venture.erase_customer(r) FROM governance.erasure_requests r "
+            f"WHERE erasure_request_id = '{ERASURE_REQUEST_A}'",
             f"UPDATE governance.erasure_requests SET status = 'completed', completed_at = now() "
             f"WHERE erasure_request_id = '{ERASURE_REQUEST_A}'",
         ):

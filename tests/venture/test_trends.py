@@ -4,6 +4,7 @@ random property test over inserts, re-analyses, moves in time, deletions and par
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -192,7 +193,7 @@ def test_sentiment_trend_view_shows_the_current_tenant_by_period(seeded: Conn) -
                    FROM venture.feedback_sentiment_trends WHERE period_type = 'weekly' ORDER BY period_start""").fetchall()
         assert rows and {r[0] for r in rows} == {venture}
         assert rows[0][3] is None
-        for before, after in zip(rows, rows[1:], strict=False):
+        for before, after in itertools.pairwise(rows):
             assert after[3] == after[2] - before[2]
         assert all(r[4] == round(Decimal(r[6]) / r[5], 4) for r in rows)
     with acting(seeded, "app_ro", None):

@@ -3,7 +3,6 @@
 -- tenant set, nothing. app_rw creates and updates them (never their key, tenant or parent);
 -- deletion is soft (deleted_at): hard deletes go with the venture. app_ro reads (no personal data here).
 
--- Why: start from nothing so this file is the whole truth about the table's privileges.
 REVOKE ALL ON venture.customer_personas FROM app_rw, app_ro, app_auth;
 GRANT SELECT, INSERT ON venture.customer_personas TO app_rw;
 GRANT UPDATE (persona_name, persona_type, priority_rank, demographics, psychographics, pain_points, jobs_to_be_done,

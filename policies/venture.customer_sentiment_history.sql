@@ -4,7 +4,6 @@
 -- predecessor) and may reword trigger_event; scores and links are never updated, and measurements are
 -- removed only with their customer (erasure) or venture.
 
--- Why: start from nothing so this file is the whole truth about the table's privileges.
 REVOKE ALL ON venture.customer_sentiment_history FROM app_rw, app_ro, app_auth;
 GRANT SELECT, INSERT ON venture.customer_sentiment_history TO app_rw;
 GRANT UPDATE (trigger_event) ON venture.customer_sentiment_history TO app_rw;

@@ -4,7 +4,6 @@
 -- never sees external_ref (pii). Erasure (erased_at, removing external_ref) and deletion go through
 -- the governance erasure flow, not direct writes.
 
--- Why: start from nothing so this file is the whole truth about the table's privileges.
 REVOKE ALL ON venture.customers FROM app_rw, app_ro, app_auth;
 GRANT SELECT, INSERT ON venture.customers TO app_rw;
 GRANT UPDATE (external_ref) ON venture.customers TO app_rw;

@@ -5,7 +5,6 @@
 -- reads everything but feedback_text (pii). The owner reads every tenant only with its explicit
 -- opt-out app.all_tenants = 'on' (set by venture.refresh_feedback_trends() for its own duration).
 
--- Why: start from nothing so this file is the whole truth about the table's privileges.
 REVOKE ALL ON venture.feedback_intelligence FROM app_rw, app_ro, app_auth;
 GRANT SELECT, INSERT, DELETE ON venture.feedback_intelligence TO app_rw;
 GRANT UPDATE (
@@ -34,6 +33,6 @@ CREATE POLICY feedback_intelligence_delete_tenant ON venture.feedback_intelligen
     USING (organization_id = (SELECT app.current_org_id()));
 
 -- Why: the trend refresh reads the feedback of every tenant; only with the owner's explicit opt-out.
-DROP POLICY IF EXISTS feedback_intelligence_select_all_tenants ON venture.feedback_intelligence;
-CREATE POLICY feedback_intelligence_select_all_tenants ON venture.feedback_intelligence FOR SELECT TO app_owner
+DROP POLICY IF EXISTS feedback_intelligence_select_cross_tenant ON venture.feedback_intelligence;
+CREATE POLICY feedback_intelligence_select_cross_tenant ON venture.feedback_intelligence FOR SELECT TO app_owner
     USING ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on');

@@ -4,7 +4,6 @@
 -- running as the owner with app.all_tenants = 'on', the owner's explicit opt-out). The owner sees the
 -- current tenant's marks, and every tenant's only with the opt-out.
 
--- Why: start from nothing so this file is the whole truth about the table's privileges.
 REVOKE ALL ON venture.feedback_trend_marks FROM app_rw, app_ro, app_auth;
 
 -- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
@@ -23,7 +22,7 @@ CREATE POLICY feedback_trend_marks_delete_tenant ON venture.feedback_trend_marks
     USING (organization_id = (SELECT app.current_org_id()));
 
 -- Why: the triggers mark and the refresh claims marks of every tenant; only with the owner's explicit opt-out.
-DROP POLICY IF EXISTS feedback_trend_marks_all_all_tenants ON venture.feedback_trend_marks;
-CREATE POLICY feedback_trend_marks_all_all_tenants ON venture.feedback_trend_marks FOR ALL TO app_owner
+DROP POLICY IF EXISTS feedback_trend_marks_all_cross_tenant ON venture.feedback_trend_marks;
+CREATE POLICY feedback_trend_marks_all_cross_tenant ON venture.feedback_trend_marks FOR ALL TO app_owner
     USING ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on')
     WITH CHECK ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on');

@@ -3,7 +3,6 @@
 -- tenant set, nothing. Nobody but venture.refresh_feedback_trends() writes them: it runs as the owner
 -- with app.all_tenants = 'on', the owner's explicit opt-out of tenant filtering.
 
--- Why: start from nothing so this file is the whole truth about the table's privileges.
 REVOKE ALL ON venture.feedback_trends FROM app_rw, app_ro, app_auth;
 GRANT SELECT ON venture.feedback_trends TO app_rw, app_ro;
 
@@ -23,7 +22,7 @@ CREATE POLICY feedback_trends_delete_tenant ON venture.feedback_trends FOR DELET
     USING (organization_id = (SELECT app.current_org_id()));
 
 -- Why: the refresh recomputes periods of every tenant; only with the owner's explicit opt-out.
-DROP POLICY IF EXISTS feedback_trends_all_all_tenants ON venture.feedback_trends;
-CREATE POLICY feedback_trends_all_all_tenants ON venture.feedback_trends FOR ALL TO app_owner
+DROP POLICY IF EXISTS feedback_trends_all_cross_tenant ON venture.feedback_trends;
+CREATE POLICY feedback_trends_all_cross_tenant ON venture.feedback_trends FOR ALL TO app_owner
     USING ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on')
     WITH CHECK ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on');

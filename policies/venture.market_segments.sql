@@ -3,7 +3,6 @@
 -- tenant set, nothing. app_rw creates and updates them (never their key, tenant or parent);
 -- deletion is soft (deleted_at): hard deletes go with the venture. app_ro reads (no personal data here).
 
--- Why: start from nothing so this file is the whole truth about the table's privileges.
 REVOKE ALL ON venture.market_segments FROM app_rw, app_ro, app_auth;
 GRANT SELECT, INSERT ON venture.market_segments TO app_rw;
 GRANT UPDATE (segment_name, description, characteristics, tam, sam, som, currency, priority_score, deleted_at)

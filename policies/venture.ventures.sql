@@ -3,7 +3,6 @@
 -- tenant set, nothing. app_rw creates ventures and updates them (never their key or tenant);
 -- deletion is soft (deleted_at): hard deletes are the owner's retention job. app_ro reads.
 
--- Why: start from nothing so this file is the whole truth about the table's privileges.
 REVOKE ALL ON venture.ventures FROM app_rw, app_ro, app_auth;
 GRANT SELECT, INSERT ON venture.ventures TO app_rw;
 GRANT UPDATE (name, stage, description, deleted_at) ON venture.ventures TO app_rw;

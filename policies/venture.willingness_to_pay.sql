@@ -3,7 +3,6 @@
 -- tenant set, nothing. app_rw creates and updates them (never their key, tenant or parent);
 -- deletion is soft (deleted_at): hard deletes go with the venture. app_ro reads (no personal data here).
 
--- Why: start from nothing so this file is the whole truth about the table's privileges.
 REVOKE ALL ON venture.willingness_to_pay FROM app_rw, app_ro, app_auth;
 GRANT SELECT, INSERT ON venture.willingness_to_pay TO app_rw;
 GRANT UPDATE (persona_id, pricing_model, price_min, optimal_price, price_max, currency, research_method,

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import itertools
 import random
+import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import psycopg
 from psycopg import IsolationLevel, errors
 
 from tests.schema.conftest import acting, expect_error
@@ -198,3 +200,66 @@ def test_sentiment_trend_view_shows_the_current_tenant_by_period(seeded: Conn) -
         assert all(r[4] == round(Decimal(r[6]) / r[5], 4) for r in rows)
     with acting(seeded, "app_ro", None):
         assert seeded.execute("SELECT count(*) FROM venture.feedback_sentiment_trends").fetchone()[0] == 0
+
+
+def test_concurrent_refreshers_and_writers_agree_with_raw_feedback(seeded: Conn, product_url: str) -> None:
+    seeded.execute("SELECT venture.mark_feedback_trends_dirty('-infinity', 'infinity')")
+    seeded.commit()  # this test's database is a private clone: the other sessions must see the data
+    failures: list[BaseException] = []
+    claimed: list[int] = []
+
+    def refresher() -> None:
+        try:
+            with psycopg.connect(product_url, autocommit=True) as conn:
+                while (n := conn.execute("SELECT marks FROM venture.refresh_feedback_trends(5)").fetchone()[0]) > 0:
+                    claimed.append(n)
+        except BaseException as exc:  # reported by the main thread
+            failures.append(exc)
+
+    def writer(seed: int) -> None:
+        rng = random.Random(seed)
+        try:
+            with psycopg.connect(product_url, autocommit=True) as conn:
+                for _ in range(25):
+                    org, venture = rng.choice([(ORG_A, VENTURE_A), (ORG_B, VENTURE_B)])
+                    with conn.transaction():
+                        conn.execute("SELECT set_config('app.org_id', %s, true)", (org,))
+                        conn.execute("SET LOCAL ROLE app_rw")
+                        conn.execute(INSERT, (org, venture, rng.choice(CUSTOMERS[org]), _random_time(rng),
+                                              *_random_figures(rng)))
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=refresher) for _ in range(3)] + [threading.Thread(target=writer, args=(s,))
+                                                                        for s in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert sum(claimed) >= 60  # every seeded day and more was claimed, by three refreshers
+    with psycopg.connect(product_url, autocommit=True) as conn:
+        refresh_all(conn)  # what the writers marked after the last claim
+        assert pending_marks(conn) == 0
+        assert trend_differences(conn) == []
+        assert conn.execute("SELECT count(*) FROM venture.feedback_intelligence").fetchone()[0] == 2 * 56 + 50
+
+
+def test_feedback_written_during_a_refresh_is_not_lost_and_does_not_wait(seeded: Conn, product_url: str) -> None:
+    """A refresher has claimed a day and recomputed it without feedback written concurrently: the
+    writer's mark is a row of its own transaction, invisible to the claim, so the next refresh
+    recomputes the day; and the writer never waits for the refresher."""
+    refresh_all(seeded)
+    seeded.execute("SELECT venture.mark_feedback_trends_dirty('2026-11-10', '2026-11-11')")
+    seeded.commit()
+    at = datetime(2026, 11, 10, 12, tzinfo=UTC)
+    with psycopg.connect(product_url) as refresher, psycopg.connect(product_url, autocommit=True) as writer:
+        assert refresher.execute("SELECT marks FROM venture.refresh_feedback_trends()").fetchone()[0] > 0  # uncommitted
+        writer.execute("SET lock_timeout = '5s'")  # a writer that waited for the refresher would fail here
+        writer.execute(INSERT, (ORG_A, VENTURE_A, CUSTOMERS[ORG_A][0], at, Decimal("-1"), None, None, None, []))
+        refresher.commit()
+    with psycopg.connect(product_url, autocommit=True) as conn:
+        assert pending_marks(conn) == 1
+        assert trend_differences(conn) != []  # the racing feedback is not in the trends yet...
+        refresh_all(conn)
+        assert trend_differences(conn) == []  # ...and is after the next refresh

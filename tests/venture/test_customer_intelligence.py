@@ -95,3 +95,19 @@ def test_persona_view_lists_live_personas_by_priority_with_journey_coverage(seed
     with acting(seeded, "app_ro", ORG_B):
         other = seeded.execute("SELECT DISTINCT organization_id::text FROM venture.persona_priorities").fetchall()
     assert other == [(ORG_B,)]
+
+
+def test_retention_purges_soft_deleted_ventures_of_every_tenant_with_what_hangs_from_them(seeded: Conn) -> None:
+    seeded.execute("UPDATE venture.ventures SET deleted_at = now() WHERE venture_id = %s", (VENTURE_A,))
+    with acting(seeded, "app_owner", None):  # the scheduler: the owner, no tenant set
+        early = seeded.execute("SELECT rows_affected FROM governance.apply_retention(now() + interval '89 days') "
+                               "WHERE schema_name = 'venture' AND table_name = 'ventures'").fetchone()
+        due = seeded.execute("SELECT rows_affected FROM governance.apply_retention(now() + interval '91 days') "
+                             "WHERE schema_name = 'venture' AND table_name = 'ventures'").fetchone()
+    assert early == (0,) and due == (1,)
+    left = seeded.execute("""SELECT (SELECT count(*) FROM venture.ventures WHERE organization_id = %(a)s),
+                                    (SELECT count(*) FROM venture.customer_personas WHERE organization_id = %(a)s),
+                                    (SELECT count(*) FROM venture.feedback_intelligence WHERE organization_id = %(a)s),
+                                    (SELECT count(*) FROM venture.ventures WHERE organization_id = %(b)s)""",
+                          {"a": ORG_A, "b": ORG_B}).fetchone()
+    assert left == (0, 0, 0, 1)

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from psycopg import errors
 
-from tests.schema.conftest import acting, expect_error
+from tests.schema.conftest import REPO_ROOT, acting, expect_error
 
 from .conftest import MODEL, ORG_A, VENTURE_A, Conn, customer_a
 
@@ -87,3 +87,19 @@ def test_the_analysing_model_is_a_registry_reference(seeded: Conn) -> None:
         exc = expect_error(seeded, "UPDATE venture.feedback_intelligence SET model_id = gen_random_uuid()")
     assert isinstance(exc, errors.ForeignKeyViolation)
     assert exc.diag.constraint_name == "fk_feedback_intelligence_model_id"
+
+
+def test_a_view_without_security_invoker_would_show_every_tenant(seeded: Conn) -> None:
+    """Why the post-check views_security_invoker exists: a definer-rights view reads as the owner,
+    whose cross-tenant policy honours app.all_tenants, a setting any session may set."""
+    seeded.execute("SET LOCAL ROLE app_owner")
+    seeded.execute("CREATE VIEW venture.leaky AS SELECT organization_id FROM venture.feedback_intelligence")
+    seeded.execute("GRANT SELECT ON venture.leaky TO app_rw")
+    seeded.execute("RESET ROLE")
+    with acting(seeded, "app_rw", ORG_A):
+        seeded.execute("SELECT set_config('app.all_tenants', 'on', true)")
+        tenants = seeded.execute("SELECT count(DISTINCT organization_id) FROM venture.leaky").fetchone()[0]
+        direct = seeded.execute("SELECT count(DISTINCT organization_id) FROM venture.feedback_intelligence").fetchone()[0]
+    assert (tenants, direct) == (2, 1)
+    check = (REPO_ROOT / "sql" / "checks" / "post" / "views_security_invoker.sql").read_text()
+    assert seeded.execute(check).fetchall() == [("venture.leaky", "app_rw can read it")]

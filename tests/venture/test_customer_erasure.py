@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from psycopg import errors
 
-from tests.schema.conftest import acting, expect_error
-
-from .conftest import (
+from tests.helpers.venture import (
     ERASURE_REQUEST_A,
     ORG_A,
     ORG_B,
@@ -19,6 +17,7 @@ from .conftest import (
     refresh_all,
     trend_differences,
 )
+from tests.schema.conftest import acting, expect_error
 
 CUSTOMER = customer_a(4)  # seeds/50_ventures.sql: its pending request is ERASURE_REQUEST_A
 

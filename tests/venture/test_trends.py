@@ -14,9 +14,7 @@ from typing import Any
 import psycopg
 from psycopg import IsolationLevel, errors
 
-from tests.schema.conftest import acting, expect_error
-
-from .conftest import (
+from tests.helpers.venture import (
     ORG_A,
     ORG_B,
     VENTURE_A,
@@ -26,6 +24,7 @@ from .conftest import (
     refresh_all,
     trend_differences,
 )
+from tests.schema.conftest import acting, expect_error
 
 SEEDS = [1, 2, 3, 5, 8, 13]  # fixed: a failure is reproducible by its seed
 VENTURE_A2 = "a0a0a0a0-0000-4000-8000-0000000000a2"

@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
-from tests.schema.conftest import ORG_A, ORG_B, Conn
+from tests.helpers.schema import ORG_A, ORG_B, Conn
 
 # seeds/50_ventures.sql: <tenant prefix>-<kind>-4000-8000-<number>.
 VENTURE_A = "a0a0a0a0-0000-4000-8000-000000000001"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from psycopg import errors
 
+from tests.helpers.schema import acting, expect_error
 from tests.helpers.venture import (
     ERASURE_REQUEST_A,
     ORG_A,
@@ -17,7 +18,6 @@ from tests.helpers.venture import (
     refresh_all,
     trend_differences,
 )
-from tests.schema.conftest import acting, expect_error
 
 CUSTOMER = customer_a(4)  # seeds/50_ventures.sql: its pending request is ERASURE_REQUEST_A
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from psycopg import errors
 
+from tests.helpers.schema import acting, expect_error
 from tests.helpers.venture import ORG_A, ORG_B, VENTURE_A, Conn, persona_a
-from tests.schema.conftest import acting, expect_error
 
 NEW_PERSONA = """INSERT INTO venture.customer_personas (organization_id, venture_id, persona_name, persona_type,
                      priority_rank, pain_points, jobs_to_be_done)

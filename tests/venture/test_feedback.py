@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from psycopg import errors
 
+from tests.helpers.schema import REPO_ROOT, acting, expect_error
 from tests.helpers.venture import MODEL, ORG_A, VENTURE_A, Conn, customer_a
-from tests.schema.conftest import REPO_ROOT, acting, expect_error
 
 LATEST_OF_CUSTOMER_1 = "a0a0a0a0-0008-4000-8000-000000000011"  # seeds/50_ventures.sql: chain 13 -> 12 -> 11
 MIDDLE_OF_CUSTOMER_1 = "a0a0a0a0-0008-4000-8000-000000000012"

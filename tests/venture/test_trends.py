@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 from psycopg import IsolationLevel, errors
 
+from tests.helpers.schema import acting, expect_error
 from tests.helpers.venture import (
     ORG_A,
     ORG_B,
@@ -24,7 +25,6 @@ from tests.helpers.venture import (
     refresh_all,
     trend_differences,
 )
-from tests.schema.conftest import acting, expect_error
 
 SEEDS = [1, 2, 3, 5, 8, 13]  # fixed: a failure is reproducible by its seed
 VENTURE_A2 = "a0a0a0a0-0000-4000-8000-0000000000a2"

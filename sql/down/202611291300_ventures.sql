@@ -1,7 +1,9 @@
 -- Migration: ventures
 -- Inverse of the up file: drops venture.ventures, its classification and retention rows, and the
 -- venture schema.
--- Locks: ROW EXCLUSIVE on governance.column_classifications and governance.retention_policies (DELETE).
+-- Locks: ACCESS EXCLUSIVE on core.organizations (dropping the table drops its foreign keys'
+-- triggers there); ROW EXCLUSIVE on governance.column_classifications and
+-- governance.retention_policies (DELETE).
 
 REVOKE USAGE ON SCHEMA venture FROM app_rw, app_ro;
 

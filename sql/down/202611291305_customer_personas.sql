@@ -1,7 +1,8 @@
 -- Migration: customer_personas
 -- Inverse of the up file: drops the repeatable view that reads personas, venture.customer_personas,
 -- its classification rows and the array helper.
--- Locks: ROW EXCLUSIVE on governance.column_classifications (DELETE).
+-- Locks: ACCESS EXCLUSIVE on venture.ventures (dropping the table drops its foreign keys'
+-- triggers there); ROW EXCLUSIVE on governance.column_classifications (DELETE).
 
 -- Why: the repeatable views/50_venture_dashboards.sql reads personas; its view goes first.
 DROP VIEW IF EXISTS venture.persona_priorities;

@@ -1,6 +1,7 @@
 -- Migration: icp_profiles
 -- Inverse of the up file: drops venture.icp_profiles and its classification rows.
--- Locks: ROW EXCLUSIVE on governance.column_classifications (DELETE).
+-- Locks: ACCESS EXCLUSIVE on venture.ventures (dropping the table drops its foreign keys'
+-- triggers there); ROW EXCLUSIVE on governance.column_classifications (DELETE).
 
 DELETE FROM governance.column_classifications WHERE schema_name = 'venture' AND table_name = 'icp_profiles';
 

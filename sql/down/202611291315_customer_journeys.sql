@@ -1,7 +1,8 @@
 -- Migration: customer_journeys
 -- Inverse of the up file: drops the repeatable view that reads journeys, venture.customer_journeys
 -- and its classification rows.
--- Locks: ROW EXCLUSIVE on governance.column_classifications (DELETE).
+-- Locks: ACCESS EXCLUSIVE on venture.customer_personas (dropping the table drops its foreign keys'
+-- triggers there); ROW EXCLUSIVE on governance.column_classifications (DELETE).
 
 -- Why: the repeatable views/50_venture_dashboards.sql reads journeys; its view goes first.
 DROP VIEW IF EXISTS venture.persona_priorities;

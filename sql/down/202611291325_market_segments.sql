@@ -1,6 +1,7 @@
 -- Migration: market_segments
 -- Inverse of the up file: drops venture.market_segments and its classification rows.
--- Locks: ROW EXCLUSIVE on governance.column_classifications (DELETE).
+-- Locks: ACCESS EXCLUSIVE on venture.ventures (dropping the table drops its foreign keys'
+-- triggers there); ROW EXCLUSIVE on governance.column_classifications (DELETE).
 
 DELETE FROM governance.column_classifications WHERE schema_name = 'venture' AND table_name = 'market_segments';
 

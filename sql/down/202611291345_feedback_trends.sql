@@ -2,7 +2,8 @@
 -- Inverse of the up file: drops the repeatable view that reads the trends, the refresh and marking
 -- functions, the marking triggers of venture.feedback_intelligence, the trends, the queue and their
 -- classification rows.
--- Locks: ACCESS EXCLUSIVE on venture.feedback_intelligence (DROP TRIGGER); ROW EXCLUSIVE on
+-- Locks: ACCESS EXCLUSIVE on venture.feedback_intelligence (DROP TRIGGER) and venture.ventures (the
+-- trends' foreign key); ROW EXCLUSIVE on
 -- governance.column_classifications (DELETE).
 
 -- Why: the repeatable views/50_venture_dashboards.sql reads the trends; its view goes first.

@@ -4,6 +4,8 @@
 -- of an organization, with a lifecycle stage and soft delete. Every table of the domain references a
 -- venture with the composite key (organization_id, venture_id), so no row can point into another
 -- tenant's venture.
+-- Locks: SHARE ROW EXCLUSIVE on core.organizations (the foreign key); ROW EXCLUSIVE on
+-- governance.column_classifications and governance.retention_policies (INSERT).
 
 -- Why: the venture intelligence domain has its own schema, owned by the owner role.
 CREATE SCHEMA venture AUTHORIZATION app_owner;

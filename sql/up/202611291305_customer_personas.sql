@@ -3,6 +3,8 @@
 -- jsonb demographics and psychographics, pain points and jobs to be done as non-empty text arrays
 -- without NULLs, an AI confidence score in [0, 1], a persona type from a fixed set and a priority
 -- rank >= 1 that is unique among the live personas of a venture. Soft-deleted (deleted_at).
+-- Locks: SHARE ROW EXCLUSIVE on venture.ventures (the foreign key); ROW EXCLUSIVE on
+-- governance.column_classifications (INSERT).
 
 SET LOCAL ROLE app_owner;
 

@@ -4,6 +4,8 @@
 -- ICP score out of 100 that is, by construction, the sum of its four components (a generated
 -- column): firmographic fit (0-40), pain intensity (0-30), ability to pay (0-20) and reachability
 -- (0-10). Soft-deleted (deleted_at).
+-- Locks: SHARE ROW EXCLUSIVE on venture.ventures (the foreign key); ROW EXCLUSIVE on
+-- governance.column_classifications (INSERT).
 
 SET LOCAL ROLE app_owner;
 

@@ -3,6 +3,8 @@
 -- four ordered stages (1 awareness, 2 consideration, 3 decision, 4 retention), at most one live row
 -- per (persona, stage), with the touchpoints and frictions of each stage. A child of a persona,
 -- referenced with the composite key (organization_id, persona_id). Soft-deleted (deleted_at).
+-- Locks: SHARE ROW EXCLUSIVE on venture.customer_personas (the foreign key); ROW EXCLUSIVE on
+-- governance.column_classifications (INSERT).
 
 SET LOCAL ROLE app_owner;
 

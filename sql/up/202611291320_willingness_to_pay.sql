@@ -3,6 +3,8 @@
 -- optionally for one persona: a pricing model, a price range and the optimal price in it (numeric,
 -- min <= optimal <= max, never negative), the currency, the research method and a confidence score
 -- in [0, 1]. Soft-deleted (deleted_at).
+-- Locks: SHARE ROW EXCLUSIVE on venture.ventures and venture.customer_personas (the foreign keys);
+-- ROW EXCLUSIVE on governance.column_classifications (INSERT).
 
 SET LOCAL ROLE app_owner;
 

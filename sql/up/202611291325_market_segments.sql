@@ -2,6 +2,8 @@
 -- Creates venture.market_segments (customer intelligence, seed 003): the market segments of a
 -- venture with market sizes in numeric (TAM >= SAM >= SOM >= 0), a priority score in [0, 100] and
 -- jsonb characteristics; the live segment names of a venture are unique. Soft-deleted (deleted_at).
+-- Locks: SHARE ROW EXCLUSIVE on venture.ventures (the foreign key); ROW EXCLUSIVE on
+-- governance.column_classifications (INSERT).
 
 SET LOCAL ROLE app_owner;
 

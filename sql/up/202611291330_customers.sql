@@ -4,6 +4,8 @@
 -- sentiment history reference a customer with a composite key (same tenant), and one row is the
 -- subject of an erasure. The only personal datum is external_ref (the customer's id in the tenant's
 -- CRM or helpdesk), classified pii and removed on erasure; the row stays as a pseudonymous tombstone.
+-- Locks: SHARE ROW EXCLUSIVE on core.organizations (the foreign key); ROW EXCLUSIVE on
+-- governance.column_classifications (INSERT).
 
 SET LOCAL ROLE app_owner;
 

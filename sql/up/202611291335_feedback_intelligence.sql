@@ -6,6 +6,8 @@
 -- registry where the model is registered, else a free-text version). Every enumeration is a CHECK.
 -- The feedback text is personal data (pii): it is redacted from the audit log and erased with the
 -- customer.
+-- Locks: SHARE ROW EXCLUSIVE on venture.ventures, venture.customers and core.models (the foreign
+-- keys); ROW EXCLUSIVE on governance.column_classifications (INSERT).
 
 SET LOCAL ROLE app_owner;
 

@@ -6,6 +6,8 @@
 -- venture (refusing measurements not later than the latest), a composite foreign key pins (previous
 -- id, previous score) to that row, and the change is a generated column, score - previous score.
 -- The feedback that caused a measurement is an optional composite reference.
+-- Locks: SHARE ROW EXCLUSIVE on venture.ventures, venture.customers and venture.feedback_intelligence
+-- (the foreign keys); ROW EXCLUSIVE on governance.column_classifications (INSERT).
 
 SET LOCAL ROLE app_owner;
 

@@ -6,7 +6,8 @@
 -- transition tables); venture.refresh_feedback_trends() claims marks (FOR UPDATE SKIP LOCKED) and
 -- recomputes the daily, weekly (ISO, Monday) and monthly UTC periods of the marked days, and the
 -- period after each (its churn trend compares with them), from raw feedback.
--- Locks: SHARE ROW EXCLUSIVE on venture.feedback_intelligence (CREATE TRIGGER).
+-- Locks: SHARE ROW EXCLUSIVE on venture.feedback_intelligence (CREATE TRIGGER) and venture.ventures (the
+-- foreign key); ROW EXCLUSIVE on governance.column_classifications (INSERT).
 
 SET LOCAL ROLE app_owner;
 

@@ -48,10 +48,12 @@ INSERT INTO core.budgets (organization_id, budget_id, period, period_start, amou
 VALUES ('11111111-1111-4111-8111-111111111111', 'aaaaaaaa-0000-4000-8000-0000000000b1', 'month', '2026-11-01', 1000.00, 'USD', '2026-01-04 00:00:00+00', '2026-01-04 00:00:00+00')
 ON CONFLICT DO NOTHING;
 
--- Why: a pending erasure request for the leaver, due 30 days after it was made.
+-- Why: a pending erasure request for the leaver, due 30 days after it was made. Dated relative to
+-- the day the seeds load, so a development database never starts with an overdue request.
 INSERT INTO governance.erasure_requests (organization_id, erasure_request_id, user_id, status, reason, requested_at, due_at)
 VALUES ('11111111-1111-4111-8111-111111111111', 'aaaaaaaa-0000-4000-8000-0000000000e1', 'aaaaaaaa-0000-4000-8000-000000000005', 'pending', 'Left the company; asked for erasure.',
-        '2026-11-20 00:00:00+00', '2026-12-20 00:00:00+00')
+        pg_catalog.date_trunc('day', pg_catalog.now()) - interval '9 days',
+        pg_catalog.date_trunc('day', pg_catalog.now()) + interval '21 days')
 ON CONFLICT DO NOTHING;
 
 SELECT pg_catalog.set_config('app.org_id', '', true);

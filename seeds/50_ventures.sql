@@ -171,7 +171,8 @@ BEGIN
         )
         VALUES (v_tenant.org, (v_tenant.prefix || '-0009-4000-8000-000000000001')::uuid, 'customer',
                 (v_tenant.prefix || '-0006-4000-8000-000000000004')::uuid, 'pending', 'Customer asked to be forgotten.',
-                '2026-11-25 00:00:00+00', '2026-12-25 00:00:00+00')
+                pg_catalog.date_trunc('day', pg_catalog.now()) - interval '4 days',
+                pg_catalog.date_trunc('day', pg_catalog.now()) + interval '26 days')
         ON CONFLICT DO NOTHING;
     END LOOP;
     PERFORM pg_catalog.set_config('app.org_id', '', true);

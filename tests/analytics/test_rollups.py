@@ -12,6 +12,7 @@ from typing import Any
 import psycopg
 
 from tests.helpers.analytics import (
+    INGEST,
     KEY_A,
     KEY_B,
     MODEL,
@@ -19,10 +20,12 @@ from tests.helpers.analytics import (
     cost_of,
     daily_mismatches,
     hourly_mismatches,
+    monthly_mismatches,
+    raw_top_organizations,
     raw_totals,
     rollup_totals,
 )
-from tests.helpers.schema import ORG_A, ORG_B, Conn, expect_error, rolled_back
+from tests.helpers.schema import ORG_A, ORG_B, Conn, acting, expect_error, rolled_back
 
 SEEDS = [1, 2, 3, 5, 8, 13, 21, 34]  # fixed: a failure is reproducible by its seed
 BASE = datetime(2026, 11, 20, tzinfo=UTC)
@@ -106,6 +109,7 @@ def test_late_and_corrected_events_reconcile_for_random_batches_and_refresh_orde
             assert seeded.execute("SELECT count(*) FROM usage.rollup_marks").fetchone()[0] == 0
             assert hourly_mismatches(seeded) == [], f"seed {seed}"
             assert daily_mismatches(seeded) == [], f"seed {seed}"
+            assert monthly_mismatches(seeded) == [], f"seed {seed}"
             daily = rollup_totals(seeded, "usage.daily_rollups")
             assert rollup_totals(seeded) == raw_totals(seeded) == daily, f"seed {seed}"
 
@@ -181,6 +185,7 @@ def test_concurrent_refreshers_and_writers_agree_with_raw_events(seeded: Conn, p
         assert conn.execute("SELECT count(*) FROM usage.rollup_marks").fetchone()[0] == 0
         assert hourly_mismatches(conn) == []
         assert daily_mismatches(conn) == []
+        assert monthly_mismatches(conn) == []
         assert rollup_totals(conn) == raw_totals(conn) == rollup_totals(conn, "usage.daily_rollups")
         assert conn.execute("SELECT count(*) FROM usage.events WHERE request_id LIKE 'late-%'").fetchone()[0] == 60
 
@@ -236,16 +241,81 @@ def test_marking_a_range_recomputes_it_and_rejects_an_empty_range(seeded: Conn) 
     assert isinstance(exc, psycopg.errors.InvalidParameterValue)
 
 
-def test_a_bounded_refresh_ends_at_a_utc_day_boundary(seeded: Conn) -> None:
-    """refresh_rollups(n) claims whole UTC days, so refreshers working in batches take different days
-    (their per-day locks would otherwise make them take turns on the day two batches share)."""
+def test_a_bounded_refresh_stops_at_its_bound_inside_one_hour(seeded: Conn) -> None:
+    """refresh_rollups(n) stops after the mark that reaches n buckets, even when every queued bucket
+    is of the same hour (a busy hour is the work a bounded refresh must split)."""
     seeded.execute("SELECT usage.refresh_rollups()")
-    seeded.execute("SELECT usage.mark_rollups_dirty('2026-11-01', '2026-11-03')")
-    per_day = dict(seeded.execute("""SELECT (hour_start AT TIME ZONE 'UTC')::date, count(*)
-                                     FROM usage.rollup_dirty_buckets GROUP BY 1""").fetchall())
-    assert sorted(per_day) == [date(2026, 11, 1), date(2026, 11, 2)] and min(per_day.values()) > 1
-    claimed = seeded.execute("SELECT buckets FROM usage.refresh_rollups(1)").fetchone()[0]
-    assert claimed == per_day[date(2026, 11, 1)]
-    left = dict(seeded.execute("""SELECT (hour_start AT TIME ZONE 'UTC')::date, count(*)
-                                  FROM usage.rollup_dirty_buckets GROUP BY 1""").fetchall())
-    assert left == {date(2026, 11, 2): per_day[date(2026, 11, 2)]}
+    at = datetime.now(UTC) - timedelta(minutes=2)
+    for org, key in ((ORG_A, KEY_A), (ORG_B, KEY_B)):  # two statements: two marks of one hour
+        seeded.execute(INSERT, [[org], [f"bounded-{org}"], [at], [MODEL], [key], ["success"], [10], [5], [1],
+                                [cost_of(10, 5)]])
+    assert seeded.execute("SELECT count(*) FROM usage.rollup_dirty_buckets").fetchone()[0] == 2
+    assert seeded.execute("SELECT buckets FROM usage.refresh_rollups(1)").fetchone()[0] == 1
+    assert seeded.execute("SELECT organization_id::text FROM usage.rollup_dirty_buckets").fetchall() == [(ORG_B,)]
+    assert seeded.execute("SELECT buckets FROM usage.refresh_rollups(1)").fetchone()[0] == 1
+    assert hourly_mismatches(seeded) == [] and daily_mismatches(seeded) == [] and monthly_mismatches(seeded) == []
+
+
+def test_refreshers_split_the_work_by_utc_month(seeded: Conn, product_url: str) -> None:
+    """A refresher leaves the marks of a month another refresher is working on (it never waits)."""
+    seeded.execute("SELECT usage.refresh_rollups()")
+    seeded.execute("SELECT usage.mark_rollups_dirty('2026-10-31', '2026-11-02')")
+    seeded.commit()
+    with psycopg.connect(product_url) as other:
+        # The other refresher holds November (the lock refresh_rollups() tries for each month).
+        other.execute("""SELECT pg_advisory_xact_lock(hashtext('usage.monthly_rollups'),
+                                                      date '2026-11-01' - date '2000-01-01')""")
+        seeded.execute("SELECT usage.refresh_rollups()")
+        left = seeded.execute("SELECT DISTINCT date_trunc('month', hour_start AT TIME ZONE 'UTC')::date "
+                              "FROM usage.rollup_dirty_buckets").fetchall()
+        assert left == [(date(2026, 11, 1),)]
+        other.rollback()
+    seeded.execute("SELECT usage.refresh_rollups()")
+    assert monthly_mismatches(seeded) == []
+
+
+def _add_organizations(conn: Conn, rng: random.Random) -> list[str]:
+    orgs = [f"44444444-0000-4000-8000-{n:012d}" for n in range(rng.randrange(3, 15))]
+    for n, org in enumerate(orgs):
+        conn.execute("INSERT INTO core.organizations (organization_id, slug, name) VALUES (%s, %s, %s)",
+                     (org, f"prop-{n}", f"Property {n}"))
+    return [*orgs, ORG_A, ORG_B]
+
+
+def test_top_organizations_by_cost_equals_raw_sums_for_random_data_and_ranges(seeded: Conn) -> None:
+    """Whole months from the monthly rollups, edge days from the daily rollups: always the raw sums."""
+    seeded.execute("SELECT count(*) FROM usage.create_event_partitions(6, '2026-08-01')")
+    seeded.execute("SELECT usage.refresh_rollups()")
+    first_day = date(2026, 8, 1)
+    for seed in SEEDS:
+        rng = random.Random(seed)
+        with rolled_back(seeded):
+            orgs = _add_organizations(seeded, rng)
+            for batch in range(rng.randrange(2, 6)):
+                rows = []
+                for i in range(rng.randrange(20, 120)):
+                    at = datetime(2026, 8, 1, tzinfo=UTC) + timedelta(minutes=rng.randrange(0, 150 * 24 * 60))
+                    tin, tout = rng.randrange(0, 5000), rng.randrange(0, 2000)
+                    rows.append((rng.choice(orgs), f"p{seed}-{batch}-{i}", at, MODEL, None, rng.choice(STATUSES),
+                                 tin, tout, rng.randrange(0, 3000), cost_of(tin, tout)))
+                with acting(seeded, "app_ingest"):
+                    seeded.execute(INGEST, [list(c) for c in zip(*rows, strict=True)])
+                if rng.random() < 0.5:
+                    _correct(seeded, rng)
+                seeded.execute("SELECT usage.refresh_rollups(%s)", (rng.choice([None, 1, 5, 40]),))
+            while seeded.execute("SELECT buckets FROM usage.refresh_rollups(%s)", (rng.choice([None, 3]),)).fetchone()[0]:
+                pass
+            assert monthly_mismatches(seeded) == [], f"seed {seed}"
+            for _ in range(6):
+                start = first_day + timedelta(days=rng.randrange(0, 150))
+                end = start + timedelta(days=rng.choice([0, 1, 29, 30, 31, 60, 120, 365]))
+                if rng.random() < 0.4:  # three whole months
+                    start = start.replace(day=1)
+                    end = (start + timedelta(days=95)).replace(day=1) - timedelta(days=1)
+                limit = rng.choice([1, 3, 10, 20])
+                with acting(seeded, "app_ro"):
+                    top = seeded.execute("SELECT * FROM usage.top_organizations_by_cost(%s, %s, %s)",
+                                         (start, end, limit)).fetchall()
+                expected = raw_top_organizations(seeded, start, end, limit)
+                assert [(str(r[0]), *r[1:]) for r in top] == [(str(r[0]), *r[1:]) for r in expected], \
+                    f"seed {seed}: {start}..{end} limit {limit}"

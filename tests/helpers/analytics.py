@@ -15,6 +15,15 @@ KEY_B = "bbbbbbbb-0000-4000-8000-0000000000a1"
 IN_PRICE = Decimal("0.000150")
 OUT_PRICE = Decimal("0.000600")
 
+# The statement the gateway sends as app_ingest: a batch as column arrays, a retry stored once. ON CONFLICT
+# names no arbiter: naming one needs SELECT on its columns, which app_ingest does not hold (pk_events
+# is the table's only unique key, so the two mean the same).
+INGEST = ("INSERT INTO usage.events (organization_id, request_id, occurred_at, model_id, api_key_id, status, tokens_in, "
+          "tokens_out, latency_ms, cost) SELECT * FROM unnest(%s::uuid[], %s::text[], %s::timestamptz[], %s::uuid[], "
+          "%s::uuid[], %s::text[], %s::int[], %s::int[], %s::int[], %s::numeric[]) "
+          "ON CONFLICT DO NOTHING")
+
+
 def cost_of(tokens_in: int, tokens_out: int) -> Decimal:
     return ((tokens_in * IN_PRICE + tokens_out * OUT_PRICE) / 1000).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
 
@@ -69,3 +78,28 @@ def rollup_totals(conn: Conn, table: str = "usage.hourly_rollups") -> tuple[Any,
         f"""SELECT coalesce(sum(requests), 0), coalesce(sum(errors), 0), coalesce(sum(tokens_in), 0),
                    coalesce(sum(tokens_out), 0), coalesce(sum(latency_ms_sum), 0), coalesce(sum(cost), 0)
             FROM {table}""").fetchone())
+
+
+_RAW_MONTHLY = """
+    SELECT organization_id, date_trunc('month', occurred_at AT TIME ZONE 'UTC')::date AS month, count(*) AS requests,
+           count(*) FILTER (WHERE status <> 'success') AS errors, sum(tokens_in) AS tokens_in,
+           sum(tokens_out) AS tokens_out, sum(cost) AS cost
+    FROM usage.events GROUP BY 1, 2"""
+_MCOLS = "organization_id, month, requests, errors, tokens_in, tokens_out, cost"
+
+
+def monthly_mismatches(conn: Conn) -> list[Any]:
+    """Rows in raw-derived monthly totals and not in usage.monthly_rollups, and the reverse."""
+    return conn.execute(f"""
+        (SELECT 'missing', * FROM ({_RAW_MONTHLY} EXCEPT SELECT {_MCOLS} FROM usage.monthly_rollups) x)
+        UNION ALL
+        (SELECT 'extra', * FROM (SELECT {_MCOLS} FROM usage.monthly_rollups EXCEPT {_RAW_MONTHLY}) x)
+        LIMIT 20""").fetchall()
+
+
+def raw_top_organizations(conn: Conn, first: Any, last: Any, limit: int) -> list[Any]:
+    """usage.top_organizations_by_cost() computed from the raw events of the UTC days [first, last]."""
+    return conn.execute(
+        """SELECT organization_id, count(*), count(*) FILTER (WHERE status <> 'success'), sum(cost)
+           FROM usage.events WHERE (occurred_at AT TIME ZONE 'UTC')::date BETWEEN %s AND %s
+           GROUP BY 1 ORDER BY 4 DESC, 1 LIMIT %s""", (first, last, limit)).fetchall()

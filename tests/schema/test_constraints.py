@@ -55,6 +55,7 @@ FBI = f"UPDATE venture.feedback_intelligence SET {{}} WHERE organization_id = '{
 CSH = _one("customer_sentiment_history", "sentiment_history_id", "a0a0a0a0-0008-4000-8000-000000000011")
 TRD = f"UPDATE venture.feedback_trends SET {{}} WHERE organization_id = '{A}'"
 TRM = f"UPDATE venture.feedback_trends SET {{}} WHERE organization_id = '{A}' AND period_type = 'monthly'"
+USO = f"UPDATE usage.monthly_rollups SET {{}} WHERE organization_id = '{A}'"
 GOOD_EVT = ["'r'", "'s'", "'INSERT'", "'core'", "'users'", "sha256('x')"]
 
 
@@ -243,6 +244,11 @@ CASES: dict[str, str] = {
     "ck_feedback_trends_sentiment_distribution_object": TRD.format("sentiment_distribution = '[]'"),
     "ck_feedback_trends_priority_distribution_object": TRD.format("priority_distribution = '1'"),
     "ck_feedback_trends_top_issues_array": TRD.format("top_issues = '{}'"),
+    "ck_monthly_rollups_month_first_day": USO.format("month = month + 1"),
+    "ck_monthly_rollups_requests_positive": USO.format("requests = 0, errors = 0"),
+    "ck_monthly_rollups_errors_range": USO.format("errors = requests + 1"),
+    "ck_monthly_rollups_tokens_non_negative": USO.format("tokens_in = -1"),
+    "ck_monthly_rollups_cost_non_negative": USO.format("cost = -1"),
 }
 
 

@@ -104,6 +104,7 @@ VIOLATIONS = {
         "VALUES ('33333333-3333-4333-8333-333333333333', '33333333-0000-4000-8000-000000000001', "
         "now() - interval '40 days', now() - interval '10 days')"),
     "views_security_invoker": "CREATE VIEW core.bad AS SELECT 1 AS x; GRANT SELECT ON core.bad TO app_ro",
+    "ingest_role_writes_only": "GRANT SELECT (organization_id) ON core.organizations TO app_ingest",
     "partitions_policed": ("CREATE TABLE usage.bad (LIKE usage.events INCLUDING CONSTRAINTS); "
                            "ALTER TABLE usage.events "
                            "ATTACH PARTITION usage.bad FOR VALUES FROM ('2100-01-01') TO ('2100-02-01')"),

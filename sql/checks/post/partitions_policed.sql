@@ -33,7 +33,7 @@ SELECT x.part::regclass::text, r.rolname || ' holds ' || priv.name
 FROM parts AS x
 CROSS JOIN pg_catalog.pg_roles AS r
 CROSS JOIN (VALUES ('SELECT'), ('INSERT'), ('UPDATE'), ('DELETE'), ('TRUNCATE'), ('REFERENCES'), ('TRIGGER')) AS priv (name)
-WHERE r.rolname IN ('app_rw', 'app_ro', 'app_auth')
+WHERE r.rolname IN ('app_rw', 'app_ro', 'app_auth', 'app_ingest')
   AND (pg_catalog.has_table_privilege(r.oid, x.part, priv.name)
        OR (priv.name IN ('SELECT', 'INSERT', 'UPDATE', 'REFERENCES')
            AND pg_catalog.has_any_column_privilege(r.oid, x.part, priv.name)))

@@ -1,0 +1,61 @@
+-- Migration: events_validation_as_owner
+-- Inverse of the up file: usage.tg_events_validate() runs as the caller again (its 202611231140
+-- definition: SECURITY INVOKER, no opt-out).
+
+SET LOCAL ROLE app_owner;
+
+-- Why: the definition of 202611231140.
+CREATE OR REPLACE FUNCTION usage.tg_events_validate() RETURNS trigger
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    v_org uuid;
+    v_key uuid;
+    v_org_known boolean;
+    v_bad bigint;
+    v_request text;
+    v_cost numeric;
+    v_expected numeric;
+BEGIN
+    SELECT p.organization_id, p.api_key_id, p.org_known INTO v_org, v_key, v_org_known
+    FROM (SELECT n.organization_id, n.api_key_id,
+                 EXISTS (SELECT FROM core.organizations AS o WHERE o.organization_id = n.organization_id) AS org_known
+          FROM (SELECT DISTINCT r.organization_id, r.api_key_id FROM new_rows AS r) AS n) AS p
+    WHERE NOT p.org_known
+       OR (p.api_key_id IS NOT NULL
+           AND NOT EXISTS (SELECT FROM core.api_keys AS k
+                           WHERE k.organization_id = p.organization_id AND k.api_key_id = p.api_key_id))
+    ORDER BY p.org_known, p.organization_id, p.api_key_id
+    LIMIT 1;
+    IF FOUND AND NOT v_org_known THEN
+        RAISE EXCEPTION 'usage.events: unknown organization %', v_org
+            USING ERRCODE = 'foreign_key_violation', HINT = 'events must belong to an existing organization';
+    ELSIF FOUND THEN
+        RAISE EXCEPTION 'usage.events: API key % is not a key of organization %', v_key, v_org
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+
+    SELECT pg_catalog.count(*), pg_catalog.min(r.request_id) INTO v_bad, v_request
+    FROM new_rows AS r
+    JOIN core.models AS m ON m.model_id = r.model_id
+    WHERE r.cost <> pg_catalog.round((r.tokens_in * m.input_cost_per_1k + r.tokens_out * m.output_cost_per_1k) / 1000, 6);
+    IF v_bad > 0 THEN
+        SELECT r.cost, pg_catalog.round((r.tokens_in * m.input_cost_per_1k + r.tokens_out * m.output_cost_per_1k) / 1000, 6)
+        INTO v_cost, v_expected
+        FROM new_rows AS r
+        JOIN core.models AS m ON m.model_id = r.model_id
+        WHERE r.request_id = v_request
+          AND r.cost <> pg_catalog.round((r.tokens_in * m.input_cost_per_1k + r.tokens_out * m.output_cost_per_1k) / 1000, 6)
+        LIMIT 1;
+        RAISE EXCEPTION 'usage.events: cost % of request % does not match the model''s prices (expected %)',
+            v_cost, v_request, v_expected
+            USING ERRCODE = 'check_violation',
+                  DETAIL = format('%s row(s) of the statement have a cost that differs from the model''s prices.', v_bad),
+                  HINT = 'cost = round((tokens_in * input_cost_per_1k + tokens_out * output_cost_per_1k) / 1000, 6)';
+    END IF;
+    RETURN NULL;
+END
+$fn$;
+
+RESET ROLE;

@@ -70,18 +70,36 @@ BEGIN
     END IF;
     -- The owner's explicit opt-out, for this call only (restored below).
     PERFORM pg_catalog.set_config('app.all_tenants', 'on', true);
+    -- Ranked on cost alone (one sum per row is about half the time of three); the counts are then
+    -- summed for the organizations ranked, from their primary keys. STABLE: one snapshot for both.
     RETURN QUERY
-    SELECT t.organization_id, sum(t.requests)::bigint, sum(t.errors)::bigint, sum(t.cost)
-    FROM (SELECT m.organization_id, m.requests, m.errors, m.cost
-          FROM usage.monthly_rollups AS m
-          WHERE m.month >= v_first_month AND m.month < v_end_month
-          UNION ALL
-          SELECT r.organization_id, r.requests, r.errors, r.cost
-          FROM usage.daily_rollups AS r
-          WHERE (r.day >= p_from AND r.day < v_first_month) OR (r.day >= v_end_month AND r.day <= p_to)) AS t
-    GROUP BY t.organization_id
-    ORDER BY 4 DESC, 1
-    LIMIT least(greatest(p_limit, 1), 1000);
+    WITH ranked AS (
+        SELECT t.organization_id, sum(t.cost) AS cost
+        FROM (SELECT m.organization_id, m.cost
+              FROM usage.monthly_rollups AS m
+              WHERE m.month >= v_first_month AND m.month < v_end_month
+              UNION ALL
+              SELECT r.organization_id, r.cost
+              FROM usage.daily_rollups AS r
+              WHERE (r.day >= p_from AND r.day < v_first_month) OR (r.day >= v_end_month AND r.day <= p_to)) AS t
+        GROUP BY t.organization_id
+        ORDER BY 2 DESC, 1
+        LIMIT least(greatest(p_limit, 1), 1000)
+    )
+    SELECT k.organization_id, n.requests, n.errors, k.cost
+    FROM ranked AS k
+    CROSS JOIN LATERAL (
+        SELECT sum(c.requests)::bigint AS requests, sum(c.errors)::bigint AS errors
+        FROM (SELECT m.requests, m.errors
+              FROM usage.monthly_rollups AS m
+              WHERE m.organization_id = k.organization_id AND m.month >= v_first_month AND m.month < v_end_month
+              UNION ALL
+              SELECT r.requests, r.errors
+              FROM usage.daily_rollups AS r
+              WHERE r.organization_id = k.organization_id
+                AND ((r.day >= p_from AND r.day < v_first_month) OR (r.day >= v_end_month AND r.day <= p_to))) AS c
+    ) AS n
+    ORDER BY k.cost DESC, k.organization_id;
     PERFORM pg_catalog.set_config('app.all_tenants', v_scope, true);
 END
 $fn$;

@@ -8,7 +8,10 @@
 -- the batch names, nothing else. What it returns to the caller is unchanged: nothing, or an error
 -- naming the offending ids the caller itself sent. For app_rw nothing changes: its tenant policy
 -- already refuses rows of another organization before the trigger runs. The body is that of
--- 202611231140. Firing a trigger needs no EXECUTE; PUBLIC holds none (202611291210).
+-- 202611231140 except the organization and key check, now one primary-key probe per distinct
+-- (organization, key) of the batch: under the owner's cross-tenant policy the planner misjudged the
+-- tables' sizes and hashed all organizations and keys for every batch (at 100 000 organizations,
+-- more than the batch's own insert). Firing a trigger needs no EXECUTE; PUBLIC holds none (202611291210).
 -- Locks: none on data (function definition only).
 
 SET LOCAL ROLE app_owner;
@@ -30,20 +33,28 @@ DECLARE
 BEGIN
     -- For this call only, restored below (an error aborts the (sub)transaction, which restores it too).
     PERFORM pg_catalog.set_config('app.all_tenants', 'on', true);
-    SELECT p.organization_id, p.api_key_id, p.org_known INTO v_org, v_key, v_org_known
-    FROM (SELECT n.organization_id, n.api_key_id,
-                 EXISTS (SELECT FROM core.organizations AS o WHERE o.organization_id = n.organization_id) AS org_known
-          FROM (SELECT DISTINCT r.organization_id, r.api_key_id FROM new_rows AS r) AS n) AS p
-    WHERE NOT p.org_known
-       OR (p.api_key_id IS NOT NULL
-           AND NOT EXISTS (SELECT FROM core.api_keys AS k
-                           WHERE k.organization_id = p.organization_id AND k.api_key_id = p.api_key_id))
-    ORDER BY p.org_known, p.organization_id, p.api_key_id
+    -- One primary-key probe per distinct (organization, key) of the batch: the key when there is one
+    -- (a key's row implies its organization through the keys' foreign keys), else the organization.
+    -- LATERAL ... LIMIT 1 keeps it a probe: under the cross-tenant policy the planner misjudges the
+    -- tables' sizes and hashed both of them whole for every batch.
+    SELECT n.organization_id, n.api_key_id INTO v_org, v_key
+    FROM (SELECT DISTINCT r.organization_id, r.api_key_id FROM new_rows AS r) AS n
+    LEFT JOIN LATERAL (
+        SELECT true AS known FROM core.api_keys AS k
+        WHERE n.api_key_id IS NOT NULL AND k.organization_id = n.organization_id AND k.api_key_id = n.api_key_id
+        UNION ALL
+        SELECT true FROM core.organizations AS o
+        WHERE n.api_key_id IS NULL AND o.organization_id = n.organization_id
+        LIMIT 1) AS v ON true
+    WHERE v.known IS NULL
+    ORDER BY n.organization_id, n.api_key_id
     LIMIT 1;
-    IF FOUND AND NOT v_org_known THEN
-        RAISE EXCEPTION 'usage.events: unknown organization %', v_org
-            USING ERRCODE = 'foreign_key_violation', HINT = 'events must belong to an existing organization';
-    ELSIF FOUND THEN
+    IF FOUND THEN
+        v_org_known := EXISTS (SELECT FROM core.organizations AS o WHERE o.organization_id = v_org);
+        IF NOT v_org_known THEN
+            RAISE EXCEPTION 'usage.events: unknown organization %', v_org
+                USING ERRCODE = 'foreign_key_violation', HINT = 'events must belong to an existing organization';
+        END IF;
         RAISE EXCEPTION 'usage.events: API key % is not a key of organization %', v_key, v_org
             USING ERRCODE = 'foreign_key_violation';
     END IF;

@@ -26,7 +26,7 @@ def test_issue_19_migrations_go_down_and_up_to_the_same_schema_and_months(seeded
     seeded.rollback()
     assert months
     before = pg_dump_schema(product_url)
-    down = dbrun_cli("down", "--to", _version_before(FIRST), url=product_url)
+    down = dbrun_cli("down", "--to", _version_before(FIRST), "--yes", url=product_url)
     assert down.exit_code == 0, down.stdout + down.stderr
     with psycopg.connect(product_url, autocommit=True) as conn:
         assert conn.execute("SELECT to_regclass('usage.monthly_rollups')").fetchone()[0] is None

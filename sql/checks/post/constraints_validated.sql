@@ -1,0 +1,9 @@
+-- Check: no constraint of a product table is left NOT VALID. Phase 1 of a zero-downtime change adds
+-- foreign keys and CHECKs NOT VALID (no scan under a strong lock); a later migration must VALIDATE
+-- them, or existing rows were never checked. Partitions inherit their parent's state.
+SELECT k.conrelid::regclass::text AS table_name, k.conname AS constraint_name, 'constraint not validated' AS problem
+FROM pg_catalog.pg_constraint AS k
+JOIN pg_catalog.pg_namespace AS n ON n.oid = k.connamespace
+WHERE NOT k.convalidated AND k.contype IN ('c', 'f')
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbrun') AND n.nspname !~ '^pg_'
+ORDER BY 1, 2;

@@ -225,14 +225,15 @@ COMMENT ON FUNCTION agency.claim_integration_events(text, integer, interval) IS
     'than p_stale_after ago. Returns the claimed rows, now processing.';
 REVOKE EXECUTE ON FUNCTION agency.claim_integration_events(text, integer, interval) FROM PUBLIC;
 
+RESET ROLE;
+
 -- Why: the months of the history the backfill copies in (202611291534), through three months ahead.
+-- Read as the runner's login, across tenants (the owner's opt-out; a superuser sees every row anyway).
 SELECT pg_catalog.set_config('app.all_tenants', 'on', true);
 SELECT pg_catalog.count(*) FROM agency.create_integration_event_partitions(3, least(
     pg_catalog.now(),
     (SELECT pg_catalog.min(coalesce(d.completed_at, d.started_at, d.created_at)) FROM agency.client_deployments AS d),
     (SELECT pg_catalog.min(i.installed_at) FROM agency.module_installations AS i)));
 SELECT pg_catalog.set_config('app.all_tenants', '', true);
-
-RESET ROLE;
 
 GRANT EXECUTE ON FUNCTION agency.claim_integration_events(text, integer, interval) TO app_rw;

@@ -105,6 +105,11 @@ VIOLATIONS = {
         "now() - interval '40 days', now() - interval '10 days')"),
     "views_security_invoker": "CREATE VIEW core.bad AS SELECT 1 AS x; GRANT SELECT ON core.bad TO app_ro",
     "ingest_role_writes_only": "GRANT SELECT (organization_id) ON core.organizations TO app_ingest",
+    "constraints_validated": "ALTER TABLE core.budgets ADD CONSTRAINT ck_bad CHECK (amount >= 0) NOT VALID",
+    "agency_delivery_integrity": (
+        f"INSERT INTO core.organizations (organization_id, slug, name) VALUES ('{ORG_A}', 'acme', 'Acme'); "
+        f"INSERT INTO agency.clients (organization_id, client_id, name) VALUES ('{ORG_A}', '{ORG_A}', 'Client'); "
+        f"INSERT INTO agency.client_app_overrides (organization_id, client_id, app_key) VALUES ('{ORG_A}', '{ORG_A}', 'x')"),
     "partitions_policed": ("CREATE TABLE usage.bad (LIKE usage.events INCLUDING CONSTRAINTS); "
                            "ALTER TABLE usage.events "
                            "ATTACH PARTITION usage.bad FOR VALUES FROM ('2100-01-01') TO ('2100-02-01')"),

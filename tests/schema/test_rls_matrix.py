@@ -15,12 +15,13 @@ import psycopg
 import pytest
 from psycopg import errors, sql
 
+from tests.helpers.agency import ADMINS
 from tests.helpers.schema import (
     ORG_A,
     ORG_B,
     Conn,
     TenantTable,
-    acting,
+    acting as _acting,
     expect_error,
     insertable_columns,
     primary_key_columns,
@@ -40,6 +41,12 @@ EXPECTED_TENANT_TABLES = {"core.organizations", "core.users", "core.api_keys", "
                           "venture.customer_journeys", "venture.willingness_to_pay", "venture.market_segments",
                           "venture.customers", "venture.feedback_intelligence", "venture.customer_sentiment_history",
                           "venture.feedback_trends", "venture.feedback_trend_marks"}
+
+
+def acting(conn: Conn, role: str | None, org: str | None = None):  # type: ignore[no-untyped-def]
+    """Act as `role` for `org` with an admin of that organization as the user: client-scoped tables
+    (agency) show a staff user only their clients, and tenant isolation is what this matrix tests."""
+    return _acting(conn, role, org, ADMINS.get(org or ""))
 
 
 def _tables_for(conn: Conn, role: str) -> list[TenantTable]:

@@ -79,10 +79,11 @@ AS $fn$
     SELECT coalesce(pg_catalog.array_agg(c.client_id), '{}')
     FROM agency.clients AS c
     WHERE c.organization_id = app.current_org_id()
+      AND app.current_user_role() IS NOT NULL
       AND (c.assigned_manager_id = app.current_user_id() OR c.created_by = app.current_user_id())
 $fn$;
 COMMENT ON FUNCTION agency.visible_client_ids() IS
-    'Clients of the current tenant that the current user manages or created (empty with no user). '
+    'Clients of the current tenant that the current user manages or created (empty with no live user of the tenant). '
     'Policies use it as (SELECT agency.visible_client_ids()) for staff; admins see every client.';
 REVOKE EXECUTE ON FUNCTION agency.visible_client_ids() FROM PUBLIC;
 

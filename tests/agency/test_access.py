@@ -19,7 +19,7 @@ def _clients_seen(conn: Conn, role: str, user: str | None, table: str = "agency.
     """Seeded client numbers (1-5 of acme) with rows visible in `table`."""
     numbers = {seed_id(ORG_A, "client", n): n for n in range(1, 6)}
     with acting(conn, role, ORG_A, user):
-        rows = conn.execute(f"SELECT DISTINCT client_id::text FROM {table}").fetchall()  # noqa: S608 fixed names
+        rows = conn.execute(f"SELECT DISTINCT client_id::text FROM {table}").fetchall()
     return {numbers[r[0]] for r in rows}
 
 
@@ -54,7 +54,8 @@ def test_every_client_scoped_table_follows_the_client_visibility(seeded: Conn) -
 
 
 def test_staff_cannot_write_rows_of_clients_they_do_not_manage(seeded: Conn) -> None:
-    statement = ("INSERT INTO agency.system_configurations (organization_id, client_id, namespace, config_key, config_value) "
+    statement = ("INSERT INTO agency.system_configurations "
+                 "(organization_id, client_id, namespace, config_key, config_value) "
                  "VALUES (%s, %s, 'seo', 'robots', '\"noindex\"')")
     with acting(seeded, "app_rw", ORG_A, MEMBER_A):
         exc = expect_error(seeded, statement, (ORG_A, seed_id(ORG_A, "client", 3)))

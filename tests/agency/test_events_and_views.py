@@ -19,7 +19,8 @@ PENDING = "SELECT count(*) FROM agency.integration_events WHERE organization_id 
 
 
 def _add_pending_events(url: str, org: str, n: int) -> None:
-    execute(url, f"""INSERT INTO agency.integration_events (organization_id, created_at, event_type, event_source, event_payload)
+    execute(url, f"""INSERT INTO agency.integration_events
+                         (organization_id, created_at, event_type, event_source, event_payload)
                      SELECT '{org}', timestamptz '2026-11-25' + g * interval '1 second', 'module.installed',
                             'marketplace', jsonb_build_object('n', g)
                      FROM generate_series(1, {n}) AS g""")
@@ -101,14 +102,16 @@ def test_processed_follows_the_status_and_processed_at_must_agree(seeded: Conn) 
 
 
 def test_event_partitions_are_monthly_and_policed(seeded: Conn) -> None:
-    parts = seeded.execute("SELECT partition_name::text FROM usage.partitions_of('agency.integration_events')").fetchall()
+    parts = seeded.execute(
+        "SELECT partition_name::text FROM usage.partitions_of('agency.integration_events')").fetchall()
     assert ("agency.integration_events_y2026m11",) in parts
-    assert seeded.execute("SELECT count(*) FROM pg_partitioned_table WHERE partrelid = 'agency.integration_events'::regclass "
-                          "AND partdefid <> 0").fetchone() == (0,)
+    assert seeded.execute("SELECT count(*) FROM pg_partitioned_table "
+                          "WHERE partrelid = 'agency.integration_events'::regclass AND partdefid <> 0").fetchone() == (0,)
     with acting(seeded, "app_rw", ORG_A):
         exc = expect_error(seeded, "SELECT count(*) FROM agency.integration_events_y2026m11")
     assert isinstance(exc, errors.InsufficientPrivilege)
-    forced = seeded.execute("""SELECT bool_and(c.relforcerowsecurity) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+    forced = seeded.execute("""SELECT bool_and(c.relforcerowsecurity)
+                               FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
                                WHERE i.inhparent = 'agency.integration_events'::regclass""").fetchone()
     assert forced == (True,)
     for index in ("correlation_id", "causation_id"):
@@ -158,8 +161,8 @@ def test_dashboard_shows_one_row_per_client_with_its_newest_open_workflow(seeded
                    "workflow_definition, created_at, updated_at) VALUES (%s, %s, 'Older', 'handover', '{}', "
                    "'2026-01-01', '2026-01-01')", (ORG_A, client))
     with acting(seeded, "app_ro", ORG_A, ADMINS[ORG_A]):
-        rows = seeded.execute("SELECT current_workflow, active_modules, configured_apps FROM agency.unified_client_dashboard "
-                              "WHERE client_id = %s", (client,)).fetchall()
+        rows = seeded.execute("SELECT current_workflow, active_modules, configured_apps "
+                              "FROM agency.unified_client_dashboard WHERE client_id = %s", (client,)).fetchall()
     assert rows == [("Staging deployment", 3, 3)]
 
 

@@ -58,7 +58,7 @@ def test_phase1_dry_runs_hold_access_exclusive_no_longer_than_a_statement_and_re
     settings = _phase0_database(db_url, settings_for, clients_per_agency=200)
     problems: list[str] = []
     access_exclusive_seen = []
-    for version in PHASE1 + [VALIDATE]:
+    for version in [*PHASE1, VALIDATE]:
         result = dbrun_cli("up", "--dry-run", "--to", version, "--format", "json", url=db_url)
         report = json.loads(result.stdout)
         assert report["failure"] is None, report["failure"]
@@ -80,9 +80,10 @@ def test_backfills_fill_every_row_and_phase3_validates(db_url: str, settings_for
     api.up(settings)
     counts = query(db_url, """
         SELECT (SELECT count(*) FROM agency.client_app_overrides WHERE activation_status IS NULL),
-               (SELECT count(*) FROM agency.client_app_overrides WHERE app_key = 'seo-toolkit' AND activation_status = 'active'
-                  AND installation_id IS NOT NULL),
-               (SELECT count(*) FROM agency.client_app_overrides WHERE app_key = 'shop-cart' AND activation_status = 'disabled'),
+               (SELECT count(*) FROM agency.client_app_overrides
+                  WHERE app_key = 'seo-toolkit' AND activation_status = 'active' AND installation_id IS NOT NULL),
+               (SELECT count(*) FROM agency.client_app_overrides
+                  WHERE app_key = 'shop-cart' AND activation_status = 'disabled'),
                (SELECT count(*) FROM agency.client_app_overrides WHERE app_key = 'legacy-widget'
                   AND activation_status = 'pending' AND marketplace_module_id IS NULL),
                (SELECT count(*) FROM agency.clients c WHERE NOT EXISTS (SELECT FROM agency.orchestration_workflows w
@@ -90,7 +91,8 @@ def test_backfills_fill_every_row_and_phase3_validates(db_url: str, settings_for
                (SELECT count(*) FROM agency.handover_packages WHERE delivery_status = 'delivered'),
                (SELECT count(*) FROM agency.handover_package_installations),
                (SELECT count(*) FROM agency.integration_events),
-               (SELECT count(*) FROM pg_constraint WHERE NOT convalidated AND conrelid = 'agency.client_app_overrides'::regclass)""")
+               (SELECT count(*) FROM pg_constraint
+                  WHERE NOT convalidated AND conrelid = 'agency.client_app_overrides'::regclass)""")
     # 200 clients, 40 active (completed deployments) with 2 live installations each; 400 installation events.
     assert counts == [(0, 200, 200, 200, 0, 40, 80, 40 + 400, 0)]
     verify = dbrun_cli("verify", url=db_url)
@@ -124,7 +126,8 @@ def test_a_killed_backfill_resumes_where_it_stopped(db_url: str, settings_for: C
     assert runner.returncode == -signal.SIGKILL
     (batches, rows), = query(db_url, "SELECT batches, rows_affected FROM dbrun.batches")
     assert batches >= 2 and rows == 2000 * batches < 15000
-    assert query(db_url, "SELECT count(*) FROM agency.client_app_overrides WHERE activation_status IS NOT NULL") == [(rows,)]
+    filled = "SELECT count(*) FROM agency.client_app_overrides WHERE activation_status IS NOT NULL"
+    assert query(db_url, filled) == [(rows,)]
     assert query(db_url, f"SELECT status FROM dbrun.migrations WHERE version = '{BACKFILL_OVERRIDES}'") == [("partial",)]
 
     outcome = api.up(settings, to=BACKFILL_OVERRIDES)

@@ -25,29 +25,29 @@ def seed_id(org: str, kind: str, *parts: object) -> str:
 
 
 A = ORG_A
-CLIENT = f"UPDATE agency.clients SET {{}} WHERE organization_id = '{A}' AND client_id = '{seed_id(A, 'client', 1)}'"
-OVR = (f"UPDATE agency.client_app_overrides SET {{}} WHERE organization_id = '{A}' "
-       f"AND override_id = '{seed_id(A, 'override', 2, 'seo-toolkit')}'")
-INS = (f"UPDATE agency.module_installations SET {{}} WHERE organization_id = '{A}' "
-       f"AND installation_id = '{seed_id(A, 'installation', 3, 1)}'")
-LIC = f"UPDATE agency.module_licenses SET {{}} WHERE organization_id = '{A}' AND license_id = '{seed_id(A, 'license', 3, 1)}'"
-SYS = (f"UPDATE agency.system_configurations SET {{}} WHERE organization_id = '{A}' "
-       f"AND configuration_id = '{seed_id(A, 'sysconf', 2, 'title')}'")
-DCF = (f"UPDATE agency.deployment_configurations SET {{}} WHERE organization_id = '{A}' "
-       f"AND configuration_id = '{seed_id(A, 'deployconf', 2, 'staging')}'")
-DEP = f"UPDATE agency.client_deployments SET {{}} WHERE organization_id = '{A}' AND deployment_id = '{seed_id(A, 'deployment', 1)}'"
-DEP_DONE = (f"UPDATE agency.client_deployments SET {{}} WHERE organization_id = '{A}' "
-            f"AND deployment_id = '{seed_id(A, 'deployment', 2)}'")
-SUB = f"UPDATE agency.client_subscriptions SET {{}} WHERE organization_id = '{A}' AND client_id = '{seed_id(A, 'client', 3)}'"
-WF = f"UPDATE agency.orchestration_workflows SET {{}} WHERE organization_id = '{A}' AND workflow_id = '{seed_id(A, 'workflow', 2)}'"
-WF_DONE = (f"UPDATE agency.orchestration_workflows SET {{}} WHERE organization_id = '{A}' "
-           f"AND workflow_id = '{seed_id(A, 'workflow', 3)}'")
-EXE = (f"UPDATE agency.workflow_executions SET {{}} WHERE organization_id = '{A}' "
-       f"AND execution_id = '{seed_id(A, 'execution', 2, 1)}'")
-PKG = f"UPDATE agency.handover_packages SET {{}} WHERE organization_id = '{A}' AND package_id = '{seed_id(A, 'package', 1)}'"
-EVT = f"UPDATE agency.integration_events SET {{}} WHERE organization_id = '{A}' AND event_id = '{seed_id(A, 'event', 5)}'"
-EVT_DONE = f"UPDATE agency.integration_events SET {{}} WHERE organization_id = '{A}' AND event_id = '{seed_id(A, 'event', 1)}'"
-EVT_FAILED = f"UPDATE agency.integration_events SET {{}} WHERE organization_id = '{A}' AND event_id = '{seed_id(A, 'event', 3)}'"
+
+
+def _update(table: str, key: str, value: str) -> str:
+    """An UPDATE template of one seeded acme row: `{}` takes the SET list."""
+    return f"UPDATE agency.{table} SET {{}} WHERE organization_id = '{A}' AND {key} = '{value}'"
+
+
+CLIENT = _update("clients", "client_id", seed_id(A, "client", 1))
+OVR = _update("client_app_overrides", "override_id", seed_id(A, "override", 2, "seo-toolkit"))
+INS = _update("module_installations", "installation_id", seed_id(A, "installation", 3, 1))
+LIC = _update("module_licenses", "license_id", seed_id(A, "license", 3, 1))
+SYS = _update("system_configurations", "configuration_id", seed_id(A, "sysconf", 2, "title"))
+DCF = _update("deployment_configurations", "configuration_id", seed_id(A, "deployconf", 2, "staging"))
+DEP = _update("client_deployments", "deployment_id", seed_id(A, "deployment", 1))
+DEP_DONE = _update("client_deployments", "deployment_id", seed_id(A, "deployment", 2))
+SUB = _update("client_subscriptions", "client_id", seed_id(A, "client", 3))
+WF = _update("orchestration_workflows", "workflow_id", seed_id(A, "workflow", 2))
+WF_DONE = _update("orchestration_workflows", "workflow_id", seed_id(A, "workflow", 3))
+EXE = _update("workflow_executions", "execution_id", seed_id(A, "execution", 2, 1))
+PKG = _update("handover_packages", "package_id", seed_id(A, "package", 1))
+EVT = _update("integration_events", "event_id", seed_id(A, "event", 5))
+EVT_DONE = _update("integration_events", "event_id", seed_id(A, "event", 1))
+EVT_FAILED = _update("integration_events", "event_id", seed_id(A, "event", 3))
 MOD = f"UPDATE agency.marketplace_modules SET {{}} WHERE module_id = '{MODULE_SEO}'"
 FUTURE = "created_at = '2999-01-01'"
 
@@ -182,16 +182,19 @@ def populate_phase0_sql(clients_per_agency: int) -> str:
            (ARRAY['lead', 'onboarding', 'active', 'paused', 'churned'])[1 + g % 5], o.admin,
            CASE WHEN g % 2 = 0 THEN o.member END, '2026-03-01'
     FROM (VALUES ('{ORG_A}'::uuid, '{ADMINS[ORG_A]}'::uuid, '{MEMBER_A}'::uuid),
-                 ('{ORG_B}'::uuid, '{ADMINS[ORG_B]}'::uuid, 'bbbbbbbb-0000-4000-8000-000000000003'::uuid)) AS o (org, admin, member)
+                 ('{ORG_B}'::uuid, '{ADMINS[ORG_B]}'::uuid, 'bbbbbbbb-0000-4000-8000-000000000003'::uuid)
+         ) AS o (org, admin, member)
     CROSS JOIN generate_series(1, {n}) AS g;
-    INSERT INTO agency.module_installations (organization_id, installation_id, client_id, module_id, status, installed_at)
+    INSERT INTO agency.module_installations
+        (organization_id, installation_id, client_id, module_id, status, installed_at)
     SELECT c.organization_id, md5(c.client_id || ':pi:' || m.k)::uuid, c.client_id, m.module_id,
            CASE WHEN m.k = 1 THEN 'active' ELSE 'installing' END, '2026-04-01'
     FROM agency.clients AS c CROSS JOIN (VALUES (1, '{MODULE_SEO}'::uuid), (2, '{MODULE_SHOP}'::uuid)) AS m (k, module_id);
     INSERT INTO agency.client_app_overrides (organization_id, client_id, app_key, enabled)
     SELECT c.organization_id, c.client_id, a.k, a.k <> 'shop-cart'
     FROM agency.clients AS c CROSS JOIN (VALUES ('seo-toolkit'), ('shop-cart'), ('legacy-widget')) AS a (k);
-    INSERT INTO agency.client_deployments (organization_id, client_id, environment, status, started_at, completed_at, created_at)
+    INSERT INTO agency.client_deployments
+        (organization_id, client_id, environment, status, started_at, completed_at, created_at)
     SELECT c.organization_id, c.client_id, 'production', CASE WHEN c.status = 'active' THEN 'completed' ELSE 'pending' END,
            CASE WHEN c.status = 'active' THEN timestamptz '2026-06-01 10:00' END,
            CASE WHEN c.status = 'active' THEN timestamptz '2026-06-01 11:00' END, '2026-06-01'

@@ -21,12 +21,14 @@ from tests.helpers.schema import (
     ORG_B,
     Conn,
     TenantTable,
-    acting as _acting,
     expect_error,
     insertable_columns,
     primary_key_columns,
     rolled_back,
     tenant_tables,
+)
+from tests.helpers.schema import (
+    acting as _acting,
 )
 
 ROLES = ["app_rw", "app_ro", "app_owner"]

@@ -56,6 +56,9 @@ def _rewrites(migration: dict[str, Any]) -> list[str]:
 def test_phase1_dry_runs_hold_access_exclusive_no_longer_than_a_statement_and_rewrite_nothing(
         db_url: str, settings_for: Callable[..., Settings], dbrun_cli: Any) -> None:
     settings = _phase0_database(db_url, settings_for, clients_per_agency=200)
+    filenodes = ("SELECT relname, relfilenode FROM pg_class WHERE relnamespace = 'agency'::regnamespace "
+                 "AND relkind = 'r' ORDER BY 1")
+    before = query(db_url, filenodes)
     problems: list[str] = []
     access_exclusive_seen = []
     for version in [*PHASE1, VALIDATE]:
@@ -70,6 +73,9 @@ def test_phase1_dry_runs_hold_access_exclusive_no_longer_than_a_statement_and_re
         if version == PHASE1[-1]:
             api.up(settings, to=LAST_BACKFILL)  # the backfills run for real before the validation is reviewed
     assert not problems, "\n".join(problems)
+    # Non-transactional files are estimated by the dry-run; applied, they rewrote no existing table either.
+    after = dict(query(db_url, filenodes))
+    assert [(name, after[name]) for name, _ in before] == before
     # The checker can fail: the extension's ALTER does take ACCESS EXCLUSIVE (in its own transaction).
     assert "agency.client_app_overrides" in access_exclusive_seen
 

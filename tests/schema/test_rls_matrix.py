@@ -45,10 +45,11 @@ EXPECTED_TENANT_TABLES = {"core.organizations", "core.users", "core.api_keys", "
                           "venture.feedback_trends", "venture.feedback_trend_marks"}
 
 
-def acting(conn: Conn, role: str | None, org: str | None = None):  # type: ignore[no-untyped-def]
-    """Act as `role` for `org` with an admin of that organization as the user: client-scoped tables
-    (agency) show a staff user only their clients, and tenant isolation is what this matrix tests."""
-    return _acting(conn, role, org, ADMINS.get(org or ""))
+def acting(conn: Conn, role: str | None, org: str | None, table: TenantTable):  # type: ignore[no-untyped-def]
+    """Act as `role` for `org`; on agency tables with an admin of that organization as the user: they
+    show a staff user only their clients (and nothing without a user), and tenant isolation is what
+    this matrix tests. Elsewhere no user, so a delete of users never removes the acting user."""
+    return _acting(conn, role, org, ADMINS.get(org or "") if table.schema == "agency" else None)
 
 
 def _tables_for(conn: Conn, role: str) -> list[TenantTable]:
@@ -104,21 +105,21 @@ def _check_select(conn: Conn, role: str, table: TenantTable, problems: list[str]
     own = _count(conn, table, ORG_A)
     query = sql.SQL("SELECT organization_id::text FROM {}").format(table.ident)
     if not _has(conn, role, table, "SELECT"):
-        with acting(conn, role, ORG_A):
+        with acting(conn, role, ORG_A, table):
             exc = expect_error(conn, query)
         if exc.sqlstate != "42501":
             problems.append(f"{table}: SELECT without privilege raised {exc.sqlstate}, not 42501")
         return
-    with acting(conn, role, ORG_A):
+    with acting(conn, role, ORG_A, table):
         seen = [r[0] for r in conn.execute(query).fetchall()]
     if set(seen) - {ORG_A}:
         problems.append(f"{table}: tenant A sees rows of {sorted(set(seen) - {ORG_A})}")
     if len(seen) != own:
         problems.append(f"{table}: tenant A sees {len(seen)} of its {own} rows")
-    with acting(conn, role, None):
+    with acting(conn, role, None, table):
         if conn.execute(query).fetchall():
             problems.append(f"{table}: rows visible with no tenant set")
-    with acting(conn, role, ""):
+    with acting(conn, role, "", table):
         if conn.execute(query).fetchall():
             problems.append(f"{table}: rows visible with an empty tenant")
 
@@ -150,7 +151,7 @@ def _check_insert(conn: Conn, role: str, table: TenantTable, problems: list[str]
         with rolled_back(conn):
             row, columns = _take_row(conn, table, ORG_A)  # a real row of tenant A, removed so keys are free
             statement = _insert_statement(table, columns)
-            with acting(conn, role, tenant):
+            with acting(conn, role, tenant, table):
                 if tenant == ORG_A and privileged:
                     try:
                         with conn.transaction():
@@ -176,22 +177,22 @@ def _check_update(conn: Conn, role: str, table: TenantTable, problems: list[str]
     column = _updatable_column(conn, role, table)
     reparent = sql.SQL("UPDATE {} SET organization_id = %s WHERE organization_id = %s").format(table.ident)
     if column is None:
-        with acting(conn, role, ORG_A):
+        with acting(conn, role, ORG_A, table):
             exc = expect_error(conn, sql.SQL("UPDATE {} SET organization_id = organization_id").format(table.ident))
         if exc.sqlstate != "42501":
             problems.append(f"{table}: UPDATE without privilege raised {exc.sqlstate}, not 42501")
         return
     touch = sql.SQL("UPDATE {} SET {} = {}").format(table.ident, sql.Identifier(column), sql.Identifier(column))
     own = _count(conn, table, ORG_A)
-    with rolled_back(conn), acting(conn, role, ORG_A):
+    with rolled_back(conn), acting(conn, role, ORG_A, table):
         if (n := conn.execute(touch + sql.SQL(" WHERE organization_id = %s"), (ORG_B,)).rowcount) != 0:
             problems.append(f"{table}: tenant A updated {n} rows of tenant B")
         if (n := conn.execute(touch).rowcount) != own:
             problems.append(f"{table}: tenant A updated {n} of its {own} rows")
-    with rolled_back(conn), acting(conn, role, None):
+    with rolled_back(conn), acting(conn, role, None, table):
         if (n := conn.execute(touch).rowcount) != 0:
             problems.append(f"{table}: {n} rows updated with no tenant set")
-    with acting(conn, role, ORG_A):
+    with acting(conn, role, ORG_A, table):
         exc = expect_error(conn, reparent, (ORG_B, ORG_A))
     if exc.sqlstate != "42501":
         problems.append(f"{table}: re-parenting into tenant B raised {exc.sqlstate} {exc.diag.message_primary}")
@@ -202,20 +203,20 @@ def _check_update(conn: Conn, role: str, table: TenantTable, problems: list[str]
 def _check_delete(conn: Conn, role: str, table: TenantTable, problems: list[str]) -> None:
     delete = sql.SQL("DELETE FROM {}").format(table.ident)
     if not _has(conn, role, table, "DELETE"):
-        with acting(conn, role, ORG_A):
+        with acting(conn, role, ORG_A, table):
             exc = expect_error(conn, delete)
         if exc.sqlstate != "42501":
             problems.append(f"{table}: DELETE without privilege raised {exc.sqlstate}, not 42501")
         return
     before_b = _count(conn, table, ORG_B)
-    with rolled_back(conn), acting(conn, role, ORG_A):
+    with rolled_back(conn), acting(conn, role, ORG_A, table):
         if (n := conn.execute(delete + sql.SQL(" WHERE organization_id = %s"), (ORG_B,)).rowcount) != 0:
             problems.append(f"{table}: tenant A deleted {n} rows of tenant B")
-    with rolled_back(conn), acting(conn, role, None):
+    with rolled_back(conn), acting(conn, role, None, table):
         if (n := conn.execute(delete).rowcount) != 0:
             problems.append(f"{table}: {n} rows deleted with no tenant set")
     # Own tenant: allowed by RLS; a RESTRICT foreign key may still refuse (23503/23001) - that is not RLS.
-    with rolled_back(conn), acting(conn, role, ORG_A):
+    with rolled_back(conn), acting(conn, role, ORG_A, table):
         try:
             with conn.transaction():
                 n = conn.execute(delete + sql.SQL(" WHERE organization_id = %s"), (ORG_A,)).rowcount
@@ -229,7 +230,7 @@ def _check_delete(conn: Conn, role: str, table: TenantTable, problems: list[str]
 
 
 def test_malformed_tenant_raises_a_clear_error(seeded: Conn) -> None:
-    with acting(seeded, "app_rw", "not-a-uuid"):
+    with _acting(seeded, "app_rw", "not-a-uuid"):
         exc = expect_error(seeded, "SELECT count(*) FROM core.users")
     assert isinstance(exc, errors.InvalidTextRepresentation)
     assert "app.org_id" in exc.diag.message_primary

@@ -465,6 +465,18 @@ class Executor:
 
     # -- non-transactional -----------------------------------------------------------------
 
+    def _mark_started(self, step: Step) -> None:
+        """Record an up migration that commits part by part (statement by statement, batch by batch)
+        as partial before its first part commits, so a crash at any point leaves it visibly partial."""
+        if step.direction != "up":
+            return
+        migration = step.migration
+        with self.conn.transaction():
+            history.as_runner(self.conn)
+            history.mark_partial(self.conn, version=migration.version, name=migration.name,
+                                 migration_hash=migration.bookkeeping().hash, checksum=migration.checksum,
+                                 run_id=self.run_id)
+
     def _non_transactional(self, step: Step) -> MigrationResult:
         script, migration = step.script, step.migration
         statements = script.statements()
@@ -472,12 +484,7 @@ class Executor:
         start = time.monotonic()
         done = self._progress(migration.version) if step.resume else {}
         invalid_before = set(catalog.invalid_indexes(self.conn))
-        if step.direction == "up":
-            with self.conn.transaction():
-                history.as_runner(self.conn)
-                history.mark_partial(self.conn, version=migration.version, name=migration.name,
-                                     migration_hash=migration.bookkeeping().hash, checksum=migration.checksum,
-                                     run_id=self.run_id)
+        self._mark_started(step)
         outcome, skipped = ScriptOutcome(), 0
         note = split_sql(script.file.text).note
         if note:
@@ -598,12 +605,7 @@ class Executor:
         started_at = datetime.now(UTC)
         start = time.monotonic()
         progress = history.batch_progress(self.conn, migration.version, step.direction)
-        if step.direction == "up":
-            with self.conn.transaction():
-                history.as_runner(self.conn)
-                history.mark_partial(self.conn, version=migration.version, name=migration.name,
-                                     migration_hash=migration.bookkeeping().hash, checksum=migration.checksum,
-                                     run_id=self.run_id)
+        self._mark_started(step)
         run = _BatchRun(statement, batch_command(statement.text), batch_returns_key(statement.text),
                         progress.last_key if progress else None, progress.batches if progress else 0)
         outcome = ScriptOutcome()

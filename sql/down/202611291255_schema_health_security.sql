@@ -5,7 +5,8 @@
 
 SET LOCAL ROLE app_owner;
 
-DROP FUNCTION app.schema_health(); -- noqa: SQ-ban-drop-function created again below as 202611231040 defined it
+-- Why: dropped and created again below as 202611231040 defined it (the return type changes).
+DROP FUNCTION app.schema_health();
 
 DROP FUNCTION governance.overdue_erasure_requests();
 

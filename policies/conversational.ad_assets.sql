@@ -1,0 +1,28 @@
+-- Policies: conversational.ad_assets
+-- Who sees what: app_rw, app_ro and the owner see rows of the current tenant only (FORCE RLS); with no
+-- tenant set, nothing. app_rw reads and writes them (never the key or the tenant); app_ro reads it.
+
+REVOKE ALL ON conversational.ad_assets FROM app_rw, app_ro, app_auth;
+GRANT SELECT, INSERT, DELETE ON conversational.ad_assets TO app_rw;
+GRANT UPDATE (
+    business_id, asset_type, title, content, platform, status, extra_data, updated_at, file_url, file_size
+) ON conversational.ad_assets TO app_rw;
+GRANT SELECT (
+    id, business_id, asset_type, title, content, platform, status, extra_data, created_at, updated_at,
+    organization_id, file_url, file_size
+) ON conversational.ad_assets TO app_ro;
+
+-- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+DROP POLICY IF EXISTS ad_assets_select_tenant ON conversational.ad_assets;
+CREATE POLICY ad_assets_select_tenant ON conversational.ad_assets FOR SELECT TO app_rw, app_ro, app_owner
+    USING (organization_id = (SELECT app.current_org_id()));
+DROP POLICY IF EXISTS ad_assets_insert_tenant ON conversational.ad_assets;
+CREATE POLICY ad_assets_insert_tenant ON conversational.ad_assets FOR INSERT TO app_rw, app_owner
+    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+DROP POLICY IF EXISTS ad_assets_update_tenant ON conversational.ad_assets;
+CREATE POLICY ad_assets_update_tenant ON conversational.ad_assets FOR UPDATE TO app_rw, app_owner
+    USING (organization_id = (SELECT app.current_org_id()))
+    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+DROP POLICY IF EXISTS ad_assets_delete_tenant ON conversational.ad_assets;
+CREATE POLICY ad_assets_delete_tenant ON conversational.ad_assets FOR DELETE TO app_rw, app_owner
+    USING (organization_id = (SELECT app.current_org_id()));

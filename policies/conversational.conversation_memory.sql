@@ -1,0 +1,28 @@
+-- Policies: conversational.conversation_memory
+-- Who sees what: app_rw, app_ro and the owner see rows of the current tenant only (FORCE RLS); with no
+-- tenant set, nothing. app_rw reads and writes them (never the key or the tenant); app_ro reads every column but pii ones.
+
+REVOKE ALL ON conversational.conversation_memory FROM app_rw, app_ro, app_auth;
+GRANT SELECT, INSERT, DELETE ON conversational.conversation_memory TO app_rw;
+GRANT UPDATE (
+    user_id, channel, last_intent, message_count, context_data, updated_at, business_id, session_id
+) ON conversational.conversation_memory TO app_rw;
+GRANT SELECT (
+    id, channel, last_intent, message_count, context_data, updated_at, organization_id, business_id,
+    session_id
+) ON conversational.conversation_memory TO app_ro;
+
+-- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+DROP POLICY IF EXISTS conversation_memory_select_tenant ON conversational.conversation_memory;
+CREATE POLICY conversation_memory_select_tenant ON conversational.conversation_memory FOR SELECT TO app_rw, app_ro, app_owner
+    USING (organization_id = (SELECT app.current_org_id()));
+DROP POLICY IF EXISTS conversation_memory_insert_tenant ON conversational.conversation_memory;
+CREATE POLICY conversation_memory_insert_tenant ON conversational.conversation_memory FOR INSERT TO app_rw, app_owner
+    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+DROP POLICY IF EXISTS conversation_memory_update_tenant ON conversational.conversation_memory;
+CREATE POLICY conversation_memory_update_tenant ON conversational.conversation_memory FOR UPDATE TO app_rw, app_owner
+    USING (organization_id = (SELECT app.current_org_id()))
+    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+DROP POLICY IF EXISTS conversation_memory_delete_tenant ON conversational.conversation_memory;
+CREATE POLICY conversation_memory_delete_tenant ON conversational.conversation_memory FOR DELETE TO app_rw, app_owner
+    USING (organization_id = (SELECT app.current_org_id()));

@@ -1,0 +1,27 @@
+-- Policies: conversational.knowledge_entries
+-- Who sees what: app_rw, app_ro and the owner see rows of the current tenant only (FORCE RLS); with no
+-- tenant set, nothing. app_rw reads and writes them (never the key or the tenant); app_ro reads it.
+
+REVOKE ALL ON conversational.knowledge_entries FROM app_rw, app_ro, app_auth;
+GRANT SELECT, INSERT, DELETE ON conversational.knowledge_entries TO app_rw;
+GRANT UPDATE (
+    business_id, question, answer, keywords, intent, is_active, updated_at
+) ON conversational.knowledge_entries TO app_rw;
+GRANT SELECT (
+    id, business_id, question, answer, keywords, intent, is_active, created_at, updated_at, organization_id
+) ON conversational.knowledge_entries TO app_ro;
+
+-- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+DROP POLICY IF EXISTS knowledge_entries_select_tenant ON conversational.knowledge_entries;
+CREATE POLICY knowledge_entries_select_tenant ON conversational.knowledge_entries FOR SELECT TO app_rw, app_ro, app_owner
+    USING (organization_id = (SELECT app.current_org_id()));
+DROP POLICY IF EXISTS knowledge_entries_insert_tenant ON conversational.knowledge_entries;
+CREATE POLICY knowledge_entries_insert_tenant ON conversational.knowledge_entries FOR INSERT TO app_rw, app_owner
+    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+DROP POLICY IF EXISTS knowledge_entries_update_tenant ON conversational.knowledge_entries;
+CREATE POLICY knowledge_entries_update_tenant ON conversational.knowledge_entries FOR UPDATE TO app_rw, app_owner
+    USING (organization_id = (SELECT app.current_org_id()))
+    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+DROP POLICY IF EXISTS knowledge_entries_delete_tenant ON conversational.knowledge_entries;
+CREATE POLICY knowledge_entries_delete_tenant ON conversational.knowledge_entries FOR DELETE TO app_rw, app_owner
+    USING (organization_id = (SELECT app.current_org_id()));

@@ -1,0 +1,6 @@
+-- Migration: tenancy_backfill_analytics_events
+-- Clears what the backfill set (a half-done backfill included): organization_id back to NULL. Its
+-- CHECK (202611291621) is gone before this runs, so no constraint refuses it.
+-- Locks: ROW EXCLUSIVE on conversational.analytics_events (one UPDATE)
+
+UPDATE conversational.analytics_events SET organization_id = NULL WHERE organization_id IS NOT NULL;

@@ -26,3 +26,10 @@ CREATE POLICY payments_update_tenant ON conversational.payments FOR UPDATE TO ap
 DROP POLICY IF EXISTS payments_delete_tenant ON conversational.payments;
 CREATE POLICY payments_delete_tenant ON conversational.payments FOR DELETE TO app_rw, app_owner
     USING (organization_id = (SELECT app.current_org_id()));
+
+-- Why: the owner's explicit opt-out (app.all_tenants = 'on', set for a maintenance session such as a
+-- backfill run by the migrator); the setting means nothing to app_rw and app_ro.
+DROP POLICY IF EXISTS payments_all_cross_tenant ON conversational.payments;
+CREATE POLICY payments_all_cross_tenant ON conversational.payments FOR ALL TO app_owner
+    USING ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on')
+    WITH CHECK ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on');

@@ -14,6 +14,6 @@ DROP TABLE conversational.conversations;
 DROP TABLE conversational.channel_integrations;
 DROP TABLE conversational.businesses;
 DROP TABLE conversational.users;
-DROP SCHEMA conversational;
 
 RESET ROLE;
+DROP SCHEMA conversational;

@@ -7,10 +7,13 @@
 -- are not tenant tables yet: the tenancy retrofit (202611291610-202611291626) adds organization_id.
 -- RLS is enabled from the start with no policy, so no application role reads them before the retrofit.
 
-SET LOCAL ROLE app_owner;
-
-CREATE SCHEMA conversational;
+-- Why: the conversational platform has its own schema, owned by the owner role.
+CREATE SCHEMA conversational AUTHORIZATION app_owner;
 COMMENT ON SCHEMA conversational IS 'The conversational platform (seed 002): ten frozen tables and their additive evolution.';
+-- Why: app roles reach the tables only through the grants of policies/conversational.*.sql (after the retrofit).
+GRANT USAGE ON SCHEMA conversational TO app_rw, app_ro;
+
+SET LOCAL ROLE app_owner;
 
 -- Why: staff accounts of the platform (not core.users: the review froze this table and its columns).
 CREATE TABLE conversational.users (

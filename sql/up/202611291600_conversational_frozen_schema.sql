@@ -75,7 +75,7 @@ CREATE TABLE conversational.channel_integrations (
     -- An envelope encrypted by the application (enc:v1:<base64>) or a reference to a secret store.
     CONSTRAINT ck_channel_integrations_credentials_protected CHECK (
         credentials ~ '^enc:v1:[A-Za-z0-9+/]{16,}={0,2}$'
-        OR credentials ~ '^secretref:[a-z0-9-]+://[A-Za-z0-9._/-]{1,500}$'
+        OR credentials ~ '^secretref:[a-z0-9-]+://[A-Za-z0-9._/-]{1,255}$'
     ),
     CONSTRAINT ck_channel_integrations_webhook_url_https CHECK (
         pg_catalog.char_length(webhook_url) <= 2048 AND webhook_url ~ '^https://'

@@ -378,6 +378,22 @@ COMMENT ON COLUMN conversational.ad_assets.extra_data IS 'Other fields (JSON obj
 COMMENT ON COLUMN conversational.ad_assets.created_at IS 'When it was created.';
 COMMENT ON COLUMN conversational.ad_assets.updated_at IS 'Last change.';
 
+-- Why: the approved single-column keys stay (frozen); the tenancy retrofit adds composite ones beside them.
+COMMENT ON CONSTRAINT fk_businesses_owner_id ON conversational.businesses IS
+    'Frozen: the approved single-column key; the same tenant is enforced by the composite key of 202611291624.';
+COMMENT ON CONSTRAINT fk_channel_integrations_business_id ON conversational.channel_integrations IS
+    'Frozen: the approved single-column key; the same tenant is enforced by the composite key of 202611291624.';
+COMMENT ON CONSTRAINT fk_messages_conversation_id ON conversational.messages IS
+    'Frozen: the approved single-column key; the same tenant is enforced by the composite key of 202611291624.';
+COMMENT ON CONSTRAINT fk_leads_business_id ON conversational.leads IS
+    'Frozen: the approved single-column key; the same tenant is enforced by the composite key of 202611291624.';
+COMMENT ON CONSTRAINT fk_knowledge_entries_business_id ON conversational.knowledge_entries IS
+    'Frozen: the approved single-column key; the same tenant is enforced by the composite key of 202611291624.';
+COMMENT ON CONSTRAINT fk_analytics_events_business_id ON conversational.analytics_events IS
+    'Frozen: the approved single-column key; the same tenant is enforced by the composite key of 202611291624.';
+COMMENT ON CONSTRAINT fk_ad_assets_business_id ON conversational.ad_assets IS
+    'Frozen: the approved single-column key; the same tenant is enforced by the composite key of 202611291624.';
+
 -- Why: every column is classified; the audit trigger redacts pii and secret values.
 INSERT INTO governance.column_classifications (schema_name, table_name, column_name, classification) VALUES
     ('conversational', 'users', 'id', 'internal'),

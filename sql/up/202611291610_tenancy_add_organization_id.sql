@@ -122,7 +122,7 @@ BEGIN
     END IF;
     IF TG_TABLE_NAME = 'messages' THEN
         NEW.organization_id := (SELECT c.organization_id FROM conversational.conversations AS c
-                                WHERE c.id = pg_catalog.to_jsonb(NEW) ->> 'conversation_id');
+                                WHERE c.id = (pg_catalog.to_jsonb(NEW) ->> 'conversation_id')::bigint);
     ELSIF TG_TABLE_NAME <> 'businesses' THEN
         NEW.organization_id := conversational.organization_of_business((pg_catalog.to_jsonb(NEW) ->> 'business_id')::bigint);
     END IF;

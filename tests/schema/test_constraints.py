@@ -8,6 +8,7 @@ import json
 from psycopg import errors, sql
 
 from tests.helpers.agency import AGENCY_CASES
+from tests.helpers.conversational import check_cases
 from tests.helpers.schema import ORG_A, ORG_B, PRODUCT_SCHEMAS_SQL, Conn, expect_error
 
 A = ORG_A
@@ -252,6 +253,8 @@ CASES: dict[str, str] = {
     "ck_monthly_rollups_cost_non_negative": USO.format("cost = -1"),
     # agency delivery (issue 17)
     **AGENCY_CASES,
+    # the conversational platform (issue 18)
+    **check_cases(),
 }
 
 
@@ -322,13 +325,15 @@ def _refusing_peers(conn: Conn, child: str, conname: str, columns: list[str]) ->
 
 
 def test_tenant_foreign_keys_are_composite(db: Conn) -> None:
-    """Every FK from a tenant table to a tenant table includes organization_id on both sides."""
+    """Every FK from a tenant table to a tenant table includes organization_id on both sides, except the
+    approved single-column keys of frozen tables (commented `Frozen:`), which have a composite twin."""
     bad = db.execute(
         f"""SELECT k.conname FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace
             WHERE k.contype = 'f' AND {PRODUCT_SCHEMAS_SQL}
               AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = k.confrelid AND a.attname = 'organization_id')
               AND NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attname = 'organization_id'
-                              AND a.attnum = ANY (k.conkey))""").fetchall()
+                              AND a.attnum = ANY (k.conkey))
+              AND coalesce(obj_description(k.oid, 'pg_constraint'), '') NOT LIKE 'Frozen:%'""").fetchall()
     assert not bad
     assert {r[0] for r in _composite_tenant_fks(db)} >= {
         "fk_api_keys_user_id", "fk_erasure_requests_user_id", "fk_erasure_requests_customer_id",
@@ -337,7 +342,7 @@ def test_tenant_foreign_keys_are_composite(db: Conn) -> None:
         "fk_feedback_intelligence_venture_id", "fk_feedback_intelligence_customer_id",
         "fk_customer_sentiment_history_venture_id", "fk_customer_sentiment_history_customer_id",
         "fk_customer_sentiment_history_feedback_id", "fk_customer_sentiment_history_previous",
-        "fk_feedback_trends_venture_id"}
+        "fk_feedback_trends_venture_id", "fk_erasure_requests_lead_id"}
 
 
 def test_composite_foreign_keys_refuse_cross_tenant_references(seeded: Conn) -> None:

@@ -126,3 +126,17 @@ def check_cases() -> dict[str, str]:
         f"UPDATE governance.erasure_requests SET lead_id = {LEAD_A} "
         "WHERE organization_id = '11111111-1111-4111-8111-111111111111' AND status = 'pending'")
     return cases
+
+
+def login_role(admin_url: str, name: str, member_of: str) -> str:
+    """Create a LOGIN role granted `member_of` (roles are cluster-wide: name it after the test) and
+    return a URL that logs in as it. Drop it with `drop_login_role`."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP ROLE IF EXISTS "{name}"')
+        conn.execute(f'CREATE ROLE "{name}" LOGIN IN ROLE {member_of}')
+    return admin_url.replace("postgres@", f"{name}@", 1)
+
+
+def drop_login_role(admin_url: str, name: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP ROLE IF EXISTS "{name}"')

@@ -27,6 +27,12 @@ DROP POLICY IF EXISTS organizations_delete_tenant ON core.organizations;
 CREATE POLICY organizations_delete_tenant ON core.organizations FOR DELETE TO app_rw, app_owner
     USING (organization_id = (SELECT app.current_org_id()));
 
+-- Why: the owner's explicit opt-out (app.all_tenants = 'on' for one transaction): validating a foreign
+-- key to organizations on a populated tenant table reads every organization (202611291625).
+DROP POLICY IF EXISTS organizations_select_cross_tenant ON core.organizations;
+CREATE POLICY organizations_select_cross_tenant ON core.organizations FOR SELECT TO app_owner
+    USING ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on');
+
 -- Why: key authentication must check the organization before the tenant is known.
 DROP POLICY IF EXISTS organizations_select_auth ON core.organizations;
 CREATE POLICY organizations_select_auth ON core.organizations FOR SELECT TO app_auth USING (true);

@@ -1,9 +1,11 @@
 -- Migration: tenancy_validate_keys
--- Marks the foreign keys NOT VALID again (drop and re-add NOT VALID: no scan), the state before the up file.
--- Locks: SHARE ROW EXCLUSIVE on the ten conversational tables and core.organizations (DROP/ADD CONSTRAINT NOT VALID)
+-- Marks the foreign keys NOT VALID again (drop and re-add NOT VALID: no scan), the state before the
+-- up file, and drops the owner's cross-tenant policy on core.organizations it created.
+-- Locks: SHARE ROW EXCLUSIVE on the ten conversational tables and core.organizations (DROP/ADD CONSTRAINT NOT VALID); ACCESS EXCLUSIVE (catalog only) on core.organizations (DROP POLICY)
 
 SET LOCAL ROLE app_owner;
 
+DROP POLICY IF EXISTS organizations_select_cross_tenant ON core.organizations;
 ALTER TABLE conversational.users
     DROP CONSTRAINT fk_users_organization_id, -- noqa: DF01 re-added NOT VALID: the state before the up
     ADD CONSTRAINT fk_users_organization_id FOREIGN KEY (organization_id) REFERENCES core.organizations (organization_id) ON DELETE RESTRICT NOT VALID;

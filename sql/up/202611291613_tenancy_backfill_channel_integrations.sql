@@ -1,14 +1,12 @@
 -- Migration: tenancy_backfill_channel_integrations
 -- Step 2 of the tenancy retrofit: sets channel_integrations.organization_id in batches of 5000 rows, each batch its
--- own short transaction, 50 ms apart (the organization of its business). The ctid idiom: a row leaves the set once
--- attributed; a row no rule can attribute is skipped (never retried forever) and is reported by the
--- validation in 202611291622 (attribute it by hand: set its business_id).
+-- own short transaction, 50 ms apart (the organization of its business).
+-- The keyset idiom: each batch walks the next 5000 keys (an index range, never a scan of
+-- the done rows); rows written meanwhile are attributed by the fill trigger. A row no rule
+-- attributes stays NULL and is reported by the validation in 202611291622 (give it a business_id).
 -- Locks: ROW EXCLUSIVE on conversational.channel_integrations, per batch (row locks on at most 5000 rows)
 -- dbrun: batch size=5000 pause=50ms
 UPDATE conversational.channel_integrations AS t
-SET organization_id = conversational.organization_of_business(t.business_id)
-WHERE t.ctid = ANY (ARRAY(
-    SELECT s.ctid FROM conversational.channel_integrations AS s
-    WHERE s.organization_id IS NULL AND conversational.organization_of_business(s.business_id) IS NOT NULL
-    LIMIT :size
-));
+SET organization_id = coalesce(t.organization_id, conversational.organization_of_business(t.business_id))
+WHERE t.id IN (SELECT s.id FROM conversational.channel_integrations AS s WHERE s.id > coalesce(:last, 0) ORDER BY s.id LIMIT :size)
+RETURNING t.id;

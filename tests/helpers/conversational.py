@@ -140,3 +140,43 @@ def login_role(admin_url: str, name: str, member_of: str) -> str:
 def drop_login_role(admin_url: str, name: str) -> None:
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP ROLE IF EXISTS "{name}"')
+
+
+# The legacy data the retrofit is measured on: 200,000 messages in 50,000 conversations of 20
+# businesses (one integration each, so every legacy row can be attributed), 1% orphan messages.
+POPULATE = """
+INSERT INTO conversational.users (id, email, hashed_password, full_name)
+SELECT g, 'u' || g || '@x.example',
+       '$argon2id$v=19$m=65536,t=3,p=4$ZGJydW4tZGV2LXNhbHQtMQ$gjxw0hjFyJIYY8M1nIzVu6YI3umjNPZw95j/edGxbYw', 'User ' || g
+FROM generate_series(1, 20) g;
+INSERT INTO conversational.businesses (id, name, owner_id) SELECT g, 'Business ' || g, g FROM generate_series(1, 20) g;
+INSERT INTO conversational.channel_integrations (business_id, channel, credentials)
+SELECT g, 'channel-' || g, 'secretref:vault://bots/' || g FROM generate_series(1, 20) g;
+INSERT INTO conversational.conversations (id, user_id, channel, user_message, bot_reply, created_at)
+SELECT g, 'end-user-' || (g % 5000), 'channel-' || (1 + g % 20), 'question ' || g, 'answer ' || g,
+       timestamptz '2026-01-01' + g * interval '1 minute'
+FROM generate_series(1, 50000) g;
+INSERT INTO conversational.messages (conversation_id, user_id, channel, message_text, is_from_user, created_at)
+SELECT CASE WHEN g % 100 = 0 THEN NULL ELSE c END, 'end-user-' || (c % 5000), 'channel-' || (1 + c % 20),
+       'message ' || g, g % 2 = 0, timestamptz '2026-01-01' + c * interval '1 minute' + interval '1 second'
+FROM generate_series(1, 200000) g, LATERAL (SELECT 1 + (g / 4) % 50000 AS c) AS k;
+INSERT INTO conversational.leads (business_id, user_id, channel, name, email)
+SELECT 1 + g % 20, 'end-user-' || g, 'channel-' || (1 + g % 20), 'Lead ' || g, 'lead' || g || '@x.example'
+FROM generate_series(1, 2000) g;
+INSERT INTO conversational.knowledge_entries (business_id, question, answer)
+SELECT 1 + g % 20, 'q' || g, 'a' || g FROM generate_series(1, 200) g;
+INSERT INTO conversational.conversation_memory (user_id, channel)
+SELECT 'end-user-' || g, 'channel-' || (1 + g % 20) FROM generate_series(1, 5000) g;
+INSERT INTO conversational.analytics_events (business_id, event_type)
+SELECT CASE WHEN g % 10 = 0 THEN NULL ELSE 1 + g % 20 END, 'evt' FROM generate_series(1, 10000) g;
+INSERT INTO conversational.ad_assets (business_id, asset_type, title)
+SELECT 1 + g % 20, 'video', 't' || g FROM generate_series(1, 100) g;
+SELECT setval(pg_get_serial_sequence('conversational.' || t, 'id'), 1000000, false)
+FROM unnest(ARRAY['users', 'businesses', 'conversations']) AS t;
+"""
+
+
+def populate(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(POPULATE)
+        conn.execute("ANALYZE")

@@ -138,7 +138,8 @@ def test_an_erasure_request_names_exactly_one_subject(seeded: Conn) -> None:
 
 def test_a_message_without_conversation_is_attached_by_the_dual_write(seeded: Conn) -> None:
     insert = (f"INSERT INTO {SCHEMA}.messages (user_id, channel, message_text, is_from_user, session_id, created_at) "
-              "VALUES ('end-user-1001', 'telegram', %s, true, 's-1001', now()) RETURNING conversation_id, organization_id::text")
+              "VALUES ('end-user-1001', 'telegram', %s, true, 's-1001', now()) "
+              "RETURNING conversation_id, organization_id::text")
     with acting(seeded, "app_rw", ORG_A):
         attached = seeded.execute(insert, ("And on Sundays?",)).fetchone()
         assert attached == (1001, ORG_A)  # the latest conversation of that end user, channel and session

@@ -3,6 +3,11 @@
 -- its key, index and CHECK) and its classification row; lead requests are removed first.
 -- Locks: ACCESS EXCLUSIVE on governance.erasure_requests (DROP COLUMN, SET NOT NULL scan of a small table); SHARE ROW EXCLUSIVE on conversational.leads
 
+-- Why: lead requests cannot exist without lead_id. Deleted as the runner's login (audited): the owner
+-- role is filtered by FORCE RLS; a migrator without the privilege to see them fails below with 23502,
+-- naming the column, instead of silently keeping requests it cannot see.
+DELETE FROM governance.erasure_requests WHERE lead_id IS NOT NULL;
+
 SET LOCAL ROLE app_owner;
 
 CREATE OR REPLACE FUNCTION governance.complete_erasure_request(p_erasure_request_id uuid)
@@ -50,9 +55,6 @@ DROP FUNCTION conversational.erase_lead(governance.erasure_requests);
 
 DELETE FROM governance.column_classifications
 WHERE (schema_name, table_name, column_name) = ('governance', 'erasure_requests', 'lead_id');
-ALTER TABLE governance.erasure_requests DISABLE TRIGGER trg_erasure_requests_audit;
-DELETE FROM governance.erasure_requests WHERE lead_id IS NOT NULL;
-ALTER TABLE governance.erasure_requests ENABLE TRIGGER trg_erasure_requests_audit;
 DROP INDEX governance.idx_erasure_requests_organization_id_lead_id; -- noqa: SQ-require-concurrent-index-deletion erasure_requests holds a few rows per tenant: the scan is short
 ALTER TABLE governance.erasure_requests
     DROP CONSTRAINT fk_erasure_requests_lead_id,

@@ -134,25 +134,26 @@ REVOKE EXECUTE ON FUNCTION conversational.tg_fill_organization_id() FROM PUBLIC;
 COMMENT ON FUNCTION conversational.tg_fill_organization_id() IS
     'BEFORE INSERT/UPDATE: organization_id from the business (messages: the conversation), else the current tenant.';
 
-CREATE TRIGGER trg_users_fill_organization_id BEFORE INSERT OR UPDATE OF organization_id, business_id ON conversational.users
+-- Why: on INSERT, and when the column it is derived from changes (not on organization_id itself).
+CREATE TRIGGER trg_users_fill_organization_id BEFORE INSERT OR UPDATE OF business_id ON conversational.users
     FOR EACH ROW EXECUTE FUNCTION conversational.tg_fill_organization_id();
-CREATE TRIGGER trg_businesses_fill_organization_id BEFORE INSERT OR UPDATE OF organization_id ON conversational.businesses
+CREATE TRIGGER trg_businesses_fill_organization_id BEFORE INSERT ON conversational.businesses
     FOR EACH ROW EXECUTE FUNCTION conversational.tg_fill_organization_id();
-CREATE TRIGGER trg_channel_integrations_fill_organization_id BEFORE INSERT OR UPDATE OF organization_id, business_id ON conversational.channel_integrations
+CREATE TRIGGER trg_channel_integrations_fill_organization_id BEFORE INSERT OR UPDATE OF business_id ON conversational.channel_integrations
     FOR EACH ROW EXECUTE FUNCTION conversational.tg_fill_organization_id();
-CREATE TRIGGER trg_conversations_fill_organization_id BEFORE INSERT OR UPDATE OF organization_id, business_id ON conversational.conversations
+CREATE TRIGGER trg_conversations_fill_organization_id BEFORE INSERT OR UPDATE OF business_id ON conversational.conversations
     FOR EACH ROW EXECUTE FUNCTION conversational.tg_fill_organization_id();
-CREATE TRIGGER trg_messages_fill_organization_id BEFORE INSERT OR UPDATE OF organization_id, conversation_id ON conversational.messages
+CREATE TRIGGER trg_messages_fill_organization_id BEFORE INSERT OR UPDATE OF conversation_id ON conversational.messages
     FOR EACH ROW EXECUTE FUNCTION conversational.tg_fill_organization_id();
-CREATE TRIGGER trg_leads_fill_organization_id BEFORE INSERT OR UPDATE OF organization_id, business_id ON conversational.leads
+CREATE TRIGGER trg_leads_fill_organization_id BEFORE INSERT OR UPDATE OF business_id ON conversational.leads
     FOR EACH ROW EXECUTE FUNCTION conversational.tg_fill_organization_id();
-CREATE TRIGGER trg_knowledge_entries_fill_organization_id BEFORE INSERT OR UPDATE OF organization_id, business_id ON conversational.knowledge_entries
+CREATE TRIGGER trg_knowledge_entries_fill_organization_id BEFORE INSERT OR UPDATE OF business_id ON conversational.knowledge_entries
     FOR EACH ROW EXECUTE FUNCTION conversational.tg_fill_organization_id();
-CREATE TRIGGER trg_conversation_memory_fill_organization_id BEFORE INSERT OR UPDATE OF organization_id, business_id ON conversational.conversation_memory
+CREATE TRIGGER trg_conversation_memory_fill_organization_id BEFORE INSERT OR UPDATE OF business_id ON conversational.conversation_memory
     FOR EACH ROW EXECUTE FUNCTION conversational.tg_fill_organization_id();
-CREATE TRIGGER trg_analytics_events_fill_organization_id BEFORE INSERT OR UPDATE OF organization_id, business_id ON conversational.analytics_events
+CREATE TRIGGER trg_analytics_events_fill_organization_id BEFORE INSERT OR UPDATE OF business_id ON conversational.analytics_events
     FOR EACH ROW EXECUTE FUNCTION conversational.tg_fill_organization_id();
-CREATE TRIGGER trg_ad_assets_fill_organization_id BEFORE INSERT OR UPDATE OF organization_id, business_id ON conversational.ad_assets
+CREATE TRIGGER trg_ad_assets_fill_organization_id BEFORE INSERT OR UPDATE OF business_id ON conversational.ad_assets
     FOR EACH ROW EXECUTE FUNCTION conversational.tg_fill_organization_id();
 
 RESET ROLE;

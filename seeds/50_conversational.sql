@@ -95,11 +95,14 @@ INSERT INTO conversational.payments (organization_id, payment_id, subscription_i
 VALUES ('22222222-2222-4222-8222-222222222222', 2001, 2001, 49.00, 'USD', 'succeeded', 'txn_globex_2001', '2026-11-01 00:05:00+00', '2026-11-02 10:00:00+00', '2026-11-02 10:00:00+00')
 ON CONFLICT DO NOTHING;
 
--- Why: a pending erasure request for acme's lead (the lead subject of governance.erasure_requests).
+-- Why: a pending erasure request for acme's lead (subject kind 'lead' of governance.erasure_requests).
+-- Dated relative to the day the seeds load, so a development database never starts with an overdue request.
 SELECT pg_catalog.set_config('app.org_id', '11111111-1111-4111-8111-111111111111', true);
-INSERT INTO governance.erasure_requests (organization_id, erasure_request_id, lead_id, status, reason, requested_at, due_at)
-VALUES ('11111111-1111-4111-8111-111111111111', 'aaaaaaaa-0000-4000-8000-0000000000e2', 1001, 'pending',
-        'The prospect asked to be forgotten.', '2026-11-21 00:00:00+00', '2026-12-21 00:00:00+00')
+INSERT INTO governance.erasure_requests (organization_id, erasure_request_id, subject_type, lead_id, status, reason, requested_at, due_at)
+VALUES ('11111111-1111-4111-8111-111111111111', 'aaaaaaaa-0000-4000-8000-0000000000e2', 'lead', 1001, 'pending',
+        'The prospect asked to be forgotten.',
+        pg_catalog.date_trunc('day', pg_catalog.now()) - interval '8 days',
+        pg_catalog.date_trunc('day', pg_catalog.now()) + interval '22 days')
 ON CONFLICT DO NOTHING;
 
 SELECT pg_catalog.set_config('app.org_id', '', true);

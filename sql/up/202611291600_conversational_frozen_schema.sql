@@ -283,6 +283,20 @@ ALTER TABLE conversational.channel_integrations ENABLE ALWAYS TRIGGER trg_channe
 CREATE TRIGGER trg_leads_audit AFTER INSERT OR UPDATE OR DELETE ON conversational.leads
     FOR EACH ROW EXECUTE FUNCTION audit.tg_audit_row('updated_at');
 ALTER TABLE conversational.leads ENABLE ALWAYS TRIGGER trg_leads_audit;
+-- Why: these hold the end user's channel id (pii), so they are audited too (post-check
+-- audited_tables_have_audit_trigger); the audit log stores it as [redacted].
+CREATE TRIGGER trg_conversations_audit AFTER INSERT OR UPDATE OR DELETE ON conversational.conversations
+    FOR EACH ROW EXECUTE FUNCTION audit.tg_audit_row();
+ALTER TABLE conversational.conversations ENABLE ALWAYS TRIGGER trg_conversations_audit;
+CREATE TRIGGER trg_messages_audit AFTER INSERT OR UPDATE OR DELETE ON conversational.messages
+    FOR EACH ROW EXECUTE FUNCTION audit.tg_audit_row();
+ALTER TABLE conversational.messages ENABLE ALWAYS TRIGGER trg_messages_audit;
+CREATE TRIGGER trg_conversation_memory_audit AFTER INSERT OR UPDATE OR DELETE ON conversational.conversation_memory
+    FOR EACH ROW EXECUTE FUNCTION audit.tg_audit_row('updated_at');
+ALTER TABLE conversational.conversation_memory ENABLE ALWAYS TRIGGER trg_conversation_memory_audit;
+CREATE TRIGGER trg_analytics_events_audit AFTER INSERT OR UPDATE OR DELETE ON conversational.analytics_events
+    FOR EACH ROW EXECUTE FUNCTION audit.tg_audit_row();
+ALTER TABLE conversational.analytics_events ENABLE ALWAYS TRIGGER trg_analytics_events_audit;
 
 COMMENT ON TABLE conversational.users IS 'Staff account of the conversational platform (frozen 2026-11 review). Email unique across the platform.';
 COMMENT ON COLUMN conversational.users.id IS 'Identity key.';

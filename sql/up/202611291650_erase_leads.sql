@@ -1,29 +1,44 @@
 -- Migration: erase_leads
 -- Leads' name, email and phone (and the end user's channel id and free-form extra data) are personal
--- data and erasable through the governance erasure flow: an erasure request may name a lead
--- (lead_id, composite key to conversational.leads) instead of a user; completing it runs the lead
--- handler conversational.erase_lead(request), written as issue 11's handlers are (plpgsql, VOLATILE,
--- SECURITY INVOKER so the caller's tenant confines it, pinned search_path, idempotent, returns the
--- rows changed, executable by nobody but through the completion function's caller's grants).
--- Locks: ACCESS EXCLUSIVE (catalog only, no scan) on governance.erasure_requests (ADD COLUMN, DROP NOT NULL, ADD CONSTRAINT: a scan of a small table); SHARE ROW EXCLUSIVE on conversational.leads (foreign key)
+-- data and erasable through the governance erasure flow, the way 202611291200 (erasure handlers)
+-- documents: registers the subject kind 'lead', lets an erasure request name a lead
+-- (governance.erasure_requests.lead_id, a composite foreign key into conversational.leads, set exactly
+-- for lead requests), and registers the handler conversational.erase_lead(), which
+-- governance.complete_erasure_request() runs (plpgsql, VOLATILE, pinned search_path, idempotent,
+-- returns the rows changed, executable by nobody but the owner the completion function runs as).
+-- Locks: ACCESS EXCLUSIVE on governance.erasure_requests (ADD COLUMN without a default, ADD
+-- CONSTRAINT; catalog-only and brief: the table is small), SHARE ROW EXCLUSIVE on conversational.leads
+-- (the foreign key), SHARE on governance.erasure_requests (CREATE INDEX); ROW EXCLUSIVE on
+-- governance.erasure_subjects, governance.erasure_handlers and governance.column_classifications.
 
 SET LOCAL ROLE app_owner;
 
--- Why: a request names exactly one subject: a platform user or a lead.
+-- Why: leads are a kind of person the platform did not know how to erase.
+INSERT INTO governance.erasure_subjects (subject_type, description)
+VALUES ('lead', 'A lead captured by a conversational business (conversational.leads); erasure_requests.lead_id names them.');
+
+-- Why: a request names the lead with a composite key (same tenant), kept while the request is (RESTRICT).
+ALTER TABLE governance.erasure_requests ADD COLUMN lead_id bigint;
+COMMENT ON COLUMN governance.erasure_requests.lead_id IS
+    'Lead to erase when subject_type = ''lead'' (conversational.leads, composite foreign key: same tenant); NULL otherwise.';
 ALTER TABLE governance.erasure_requests
-    ADD COLUMN lead_id bigint,
-    ALTER COLUMN user_id DROP NOT NULL, -- noqa: SQ-ban-drop-not-null the one_subject CHECK below requires a subject; the only reader (complete_erasure_request) is replaced here
-    ADD CONSTRAINT ck_erasure_requests_one_subject CHECK (pg_catalog.num_nonnulls(user_id, lead_id) = 1),
-    ADD CONSTRAINT fk_erasure_requests_lead_id FOREIGN KEY (organization_id, lead_id) -- noqa: SQ-adding-foreign-key-constraint erasure_requests holds a few rows per tenant: the scan is short
-        REFERENCES conversational.leads (organization_id, id) ON DELETE RESTRICT;
-CREATE INDEX idx_erasure_requests_organization_id_lead_id ON governance.erasure_requests (organization_id, lead_id); -- noqa: SQ-require-concurrent-index-creation erasure_requests holds a few rows per tenant: the scan is short
-COMMENT ON COLUMN governance.erasure_requests.lead_id IS 'The lead to erase (conversational.leads), when the subject is a lead.';
+    ADD CONSTRAINT fk_erasure_requests_lead_id FOREIGN KEY (organization_id, lead_id)
+        REFERENCES conversational.leads (organization_id, id) ON DELETE RESTRICT NOT VALID;
+ALTER TABLE governance.erasure_requests VALIDATE CONSTRAINT fk_erasure_requests_lead_id; -- noqa: SQ-constraint-missing-not-valid the column is new and empty: validating is a short scan
+ALTER TABLE governance.erasure_requests
+    ADD CONSTRAINT ck_erasure_requests_lead_subject
+        CHECK ((subject_type = 'lead') = (lead_id IS NOT NULL)) NOT VALID;
+ALTER TABLE governance.erasure_requests VALIDATE CONSTRAINT ck_erasure_requests_lead_subject; -- noqa: SQ-constraint-missing-not-valid one row per erasure request: validating is a short scan
+CREATE INDEX idx_erasure_requests_organization_id_lead_id ON governance.erasure_requests (organization_id, lead_id); -- noqa: SQ-require-concurrent-index-creation one row per erasure request: a short build
+
 INSERT INTO governance.column_classifications (schema_name, table_name, column_name, classification) VALUES
     ('governance', 'erasure_requests', 'lead_id', 'internal');
 
--- Why: the lead handler: every personal value of the lead, nulled or emptied; idempotent.
+-- Why: the conversational domain's handler: every personal value of the lead, nulled or emptied. Not
+-- SECURITY DEFINER: it runs as the owner inside governance.complete_erasure_request(), with the
+-- request's tenant set, so FORCE RLS confines it to that tenant. Idempotent: a second run changes nothing.
 CREATE FUNCTION conversational.erase_lead(p_request governance.erasure_requests) RETURNS bigint
-LANGUAGE plpgsql VOLATILE SECURITY INVOKER
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
@@ -38,57 +53,13 @@ BEGIN
     RETURN v_rows;
 END
 $fn$;
-REVOKE EXECUTE ON FUNCTION conversational.erase_lead(governance.erasure_requests) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION conversational.erase_lead(governance.erasure_requests) TO app_rw;
 COMMENT ON FUNCTION conversational.erase_lead(governance.erasure_requests) IS
-    'Erasure handler for lead requests: nulls name, email, phone, replaces the channel user id, empties extra_data; returns rows changed.';
+    'Erasure handler (subject lead): nulls name, email, phone, replaces the channel user id, empties extra_data. '
+    'Called only by governance.complete_erasure_request(); returns the rows changed.';
+REVOKE EXECUTE ON FUNCTION conversational.erase_lead(governance.erasure_requests) FROM PUBLIC;
 
--- Why: completion runs the lead handler for lead requests (the user part only touches the request's user).
-CREATE OR REPLACE FUNCTION governance.complete_erasure_request(p_erasure_request_id uuid)
-RETURNS governance.erasure_requests
-LANGUAGE plpgsql VOLATILE SECURITY INVOKER
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-    v_request governance.erasure_requests;
-BEGIN
-    SELECT r.* INTO v_request
-    FROM governance.erasure_requests AS r
-    WHERE r.erasure_request_id = p_erasure_request_id AND r.status = 'pending'
-    FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'no pending erasure request % in the current organization', p_erasure_request_id
-            USING ERRCODE = 'no_data_found',
-                  HINT = 'set app.org_id to the request''s organization; completed requests cannot be completed again';
-    END IF;
-
-    -- Lead requests: the conversational handler (registered in governance.erasure_handlers once issue
-    -- 11's extensible erasure is merged; until then this function calls it).
-    IF v_request.lead_id IS NOT NULL THEN
-        PERFORM conversational.erase_lead(v_request);
-    END IF;
-
-    UPDATE core.users AS u
-    SET email_hmac = NULL,
-        display_name = NULL,
-        password_hash = NULL,
-        last_login_at = NULL,
-        last_seen_at = NULL,
-        deleted_at = coalesce(u.deleted_at, pg_catalog.now()),
-        anonymised_at = pg_catalog.now()
-    WHERE u.organization_id = v_request.organization_id AND u.user_id = v_request.user_id;
-
-    UPDATE core.api_keys AS k
-    SET status = 'revoked', revoked_at = pg_catalog.now()
-    WHERE k.organization_id = v_request.organization_id AND k.user_id = v_request.user_id
-      AND k.status <> 'revoked';
-
-    UPDATE governance.erasure_requests AS r
-    SET status = 'completed', completed_at = pg_catalog.now()
-    WHERE r.organization_id = v_request.organization_id AND r.erasure_request_id = v_request.erasure_request_id
-    RETURNING r.* INTO v_request;
-    RETURN v_request;
-END
-$fn$;
+INSERT INTO governance.erasure_handlers (subject_type, handler, run_order, description)
+VALUES ('lead', 'conversational.erase_lead(governance.erasure_requests)', 100,
+        'Nulls conversational.leads name, email and phone, replaces the channel user id and empties extra_data.');
 
 RESET ROLE;

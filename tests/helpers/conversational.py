@@ -122,9 +122,10 @@ for _table in FROZEN_TABLES:
 def check_cases() -> dict[str, str]:
     """constraint name -> a statement on the seeded rows that this CHECK, and only it, must refuse."""
     cases = {name: _update(*spec) for name, spec in _BAD.items()}
-    cases["ck_erasure_requests_one_subject"] = (
+    cases["ck_erasure_requests_lead_subject"] = (
         f"UPDATE governance.erasure_requests SET lead_id = {LEAD_A} "
-        "WHERE organization_id = '11111111-1111-4111-8111-111111111111' AND status = 'pending'")
+        "WHERE organization_id = '11111111-1111-4111-8111-111111111111' AND status = 'pending' "
+        "AND subject_type = 'user'")
     return cases
 
 

@@ -123,17 +123,32 @@ def test_erasing_a_lead_through_the_governance_flow(service_url: str, committed:
 def test_the_lead_handler_is_idempotent(seeded: Conn) -> None:
     request = seeded.execute("SELECT r FROM governance.erasure_requests r WHERE erasure_request_id = %s",
                              (LEAD_REQUEST_A,)).fetchone()[0]
-    with acting(seeded, "app_rw", ORG_A):
+    # As the owner, the role governance.complete_erasure_request() runs its handlers as.
+    with acting(seeded, "app_owner", ORG_A):
         first = seeded.execute("SELECT conversational.erase_lead(%s::governance.erasure_requests)", (request,))
         assert first.fetchone()[0] == 1
         again = seeded.execute("SELECT conversational.erase_lead(%s::governance.erasure_requests)", (request,))
         assert again.fetchone()[0] == 0
 
 
-def test_an_erasure_request_names_exactly_one_subject(seeded: Conn) -> None:
+def test_the_lead_handler_is_registered_for_the_lead_subject(seeded: Conn) -> None:
+    rows = seeded.execute("SELECT subject_type FROM governance.erasure_handlers "
+                          "WHERE handler = 'conversational.erase_lead(governance.erasure_requests)'").fetchall()
+    assert rows == [("lead",)]
+
+
+def test_the_service_cannot_call_the_lead_handler_directly(service_url: str) -> None:
+    with psycopg.connect(service_url) as conn:
+        conn.execute("SELECT set_config('app.org_id', %s, true)", (ORG_A,))
+        with pytest.raises(errors.InsufficientPrivilege):
+            conn.execute("SELECT conversational.erase_lead(r) FROM governance.erasure_requests AS r "
+                         "WHERE erasure_request_id = %s", (LEAD_REQUEST_A,))
+
+
+def test_a_lead_request_names_its_lead(seeded: Conn) -> None:
     exc = expect_error(seeded, "UPDATE governance.erasure_requests SET lead_id = NULL WHERE erasure_request_id = %s",
                        (LEAD_REQUEST_A,))
-    assert exc.sqlstate == "23514" and exc.diag.constraint_name == "ck_erasure_requests_one_subject"
+    assert exc.sqlstate == "23514" and exc.diag.constraint_name == "ck_erasure_requests_lead_subject"
 
 
 def test_a_message_without_conversation_is_attached_by_the_dual_write(seeded: Conn) -> None:

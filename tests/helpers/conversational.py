@@ -13,7 +13,7 @@ SCHEMA = "conversational"
 FROZEN_TABLES = ["conversations", "users", "businesses", "channel_integrations", "messages", "leads",
                  "knowledge_entries", "conversation_memory", "analytics_events", "ad_assets"]
 NEW_TABLES = ["subscriptions", "payments"]
-# Seeded rows of tenant A (seeds/50_conversational.sql).
+# Seeded rows of tenant A (seeds/60_conversational.sql).
 ROW_A = 1001
 LEAD_A = 1001
 LEAD_B = 2001

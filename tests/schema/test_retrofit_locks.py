@@ -1,8 +1,9 @@
 """The tenancy retrofit measured on a populated database (issue 18): before applying each retrofit
-migration to 20,000 legacy messages (docs/benchmarks.md times the same walk on 200,000), its dry-run (JSON report) must show no table rewrite and no
-ACCESS EXCLUSIVE lock held while rows are read or written: ACCESS EXCLUSIVE appears only in files
-whose every statement is a catalog change; VALIDATE and index builds take at most SHARE UPDATE
-EXCLUSIVE; a backfill batch takes ROW EXCLUSIVE and touches at most one batch of rows.
+migration to 20,000 legacy messages (docs/benchmarks.md times the same walk on 200,000), its dry-run
+(JSON report) must show no table rewrite and no ACCESS EXCLUSIVE lock held while rows are read or
+written: ACCESS EXCLUSIVE appears only in files whose every statement is a catalog change; VALIDATE
+and index builds take at most SHARE UPDATE EXCLUSIVE; a backfill batch takes ROW EXCLUSIVE and
+touches at most one batch of rows.
 
 One test walks the whole retrofit (building the population costs more than the checks), collecting
 every problem so a failure names all the migrations at fault."""

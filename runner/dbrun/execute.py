@@ -243,7 +243,6 @@ class Executor:
 
     def run(self, plan: Plan) -> RunResult:
         result = RunResult(self.run_id, plan.direction)
-        last = len(plan.steps) - 1
         current = "the repeatables"
         try:
             for position, step in enumerate(plan.steps):
@@ -261,11 +260,7 @@ class Executor:
                     except _DeadlineReached:
                         return self._stopped_at_deadline(result, plan, position)
                 elif step.script.directives.transactional:
-                    # Only the run's last commit waits for the WAL flush; it makes every earlier commit durable
-                    # too (WAL is sequential). A crash mid-run can lose the last few migrations, each together
-                    # with its records, so the history stays consistent and they are simply pending again.
-                    durable = position == last and not plan.repeatables
-                    result.migrations.append(self._transactional(step, durable))
+                    result.migrations.append(self._transactional(step))
                 else:
                     result.migrations.append(self._non_transactional(step))
             current = "the repeatables"
@@ -293,21 +288,32 @@ class Executor:
         return (lock if lock is not None else self.settings.lock_timeout_ms,
                 stmt if stmt is not None else self.settings.statement_timeout_ms)
 
-    def _set_limits(self, script: Script | None, local: bool, durable: bool = True, reset: bool = False) -> None:
-        """The file's timeouts (and whether its commit waits for the WAL flush), and `dbrun.run_id` (the DDL
-        audit event trigger tags DDL run by dbrun with it); with `reset`, first the clean session
-        (`connection.reset_session_sql`), in the same round trip. Inside a transaction a reset is undone by
-        its rollback, so each attempt of a transactional file resets again."""
+    def _limits_sql(self, script: Script | None, local: bool) -> str:
+        """The file's timeouts, and `dbrun.run_id` (the DDL audit event trigger tags DDL run by dbrun with it)."""
         lock_ms, statement_ms = self._limits(script)
         scope = "true" if local else "false"
-        # Integers, a parsed uuid and fixed words only: formatted into the text so the reset and the
-        # limits go as one simple-protocol query.
-        commit_mode = "current_setting('synchronous_commit')" if durable else "'off'"
-        limits = (f"SELECT set_config('lock_timeout', '{int(lock_ms)}ms', {scope}), "
-                  f"set_config('statement_timeout', '{int(statement_ms)}ms', {scope}), "
-                  f"set_config('synchronous_commit', {commit_mode}, true), "
-                  f"set_config('dbrun.run_id', '{uuid.UUID(self.run_id)}', {scope})")
-        self.conn.execute(f"{reset_session_sql()}; {limits}" if reset else limits)
+        # Integers and a parsed uuid only: formatted into the text so that it can go in one simple-protocol
+        # query with other statements of dbrun's own.
+        return (f"SELECT set_config('lock_timeout', '{int(lock_ms)}ms', {scope}), "
+                f"set_config('statement_timeout', '{int(statement_ms)}ms', {scope}), "
+                f"set_config('dbrun.run_id', '{uuid.UUID(self.run_id)}', {scope})")
+
+    def _set_limits(self, script: Script | None, local: bool) -> None:
+        self.conn.execute(self._limits_sql(script, local))
+
+    def _begin_clean(self, script: Script) -> None:
+        """BEGIN, the clean session (`connection.reset_session_sql`) and the file's limits, in one round
+        trip. Inside the transaction, so a rollback undoes the reset too and each attempt resets again."""
+        self.conn.execute(f"BEGIN; {reset_session_sql()}; {self._limits_sql(script, local=True)}")
+
+    def _rollback(self) -> None:
+        """End a transaction opened by `_begin_clean` that did not commit (error, Ctrl-C, lost connection)."""
+        from psycopg.pq import TransactionStatus
+
+        if self.conn.closed or self.conn.info.transaction_status == TransactionStatus.IDLE:
+            return
+        with suppress(psycopg.OperationalError):  # a lost connection is the error to report
+            self.conn.execute("ROLLBACK")
 
     def _with_lock_retries(self, what: str, step: Step | None, attempt_fn: Callable[[], Any]) -> Any:
         """Run `attempt_fn`; on lock_timeout (55P03) retry with exponential backoff, a bounded number of times."""
@@ -330,16 +336,22 @@ class Executor:
 
     # -- transactional ---------------------------------------------------------------------
 
-    def _transactional(self, step: Step, durable: bool) -> MigrationResult:
+    def _transactional(self, step: Step) -> MigrationResult:
+        """Three round trips: BEGIN with the clean session and limits; the file; its records with COMMIT.
+        The COMMIT waits for the WAL flush like any other, so each migration is durable before the next
+        one starts."""
         script, migration = step.script, step.migration
         started_at = datetime.now(UTC)
         start = time.monotonic()
 
         def attempt() -> tuple[ScriptOutcome, list[str]]:
-            with self.conn.transaction():
-                self._set_limits(script, local=True, durable=durable, reset=True)
+            self._begin_clean(script)
+            try:
                 outcome = run_script(self.conn, script.file.text)
-                relations = self._record(step, outcome, started_at, _ms_since(start))
+                relations = self._record(step, outcome, started_at, _ms_since(start), commit=True)
+            except BaseException:
+                self._rollback()
+                raise
             return outcome, relations
 
         try:
@@ -350,43 +362,59 @@ class Executor:
             self._bookkeeping_failed(step, exc, started_at, start)
         return self._finished(step, outcome, relations, start)
 
-    def _record(self, step: Step, outcome: ScriptOutcome, started_at: datetime, duration_ms: int) -> list[str]:
-        """Bookkeeping rows of a finished migration, in its transaction; returns the relations it touched."""
+    def _record(self, step: Step, outcome: ScriptOutcome, started_at: datetime, duration_ms: int,
+                commit: bool = False) -> list[str]:
+        """Bookkeeping rows of a finished migration, in its transaction (`commit`: then COMMIT it, in the
+        same round trip); returns the relations it touched."""
         try:
-            return self._record_as_runner(step, outcome, started_at, duration_ms)
+            return self._record_as_runner(step, outcome, started_at, duration_ms, commit)
         except psycopg.OperationalError:
             raise  # the connection is gone: reported as such by run()
         except psycopg.Error as exc:
+            if commit and self._commit_failed():
+                # The records were written and the COMMIT itself failed (a deferred constraint of the
+                # file, say): the migration's own error, reported at its last statement.
+                raise ScriptError(exc, max(outcome.statements - 1, 0), outcome) from exc
             raise _BookkeepingFailed(exc) from exc
 
+    def _commit_failed(self) -> bool:
+        """After a failed records pipeline: a failed record leaves the transaction aborted (the server
+        skips the COMMIT queued after it); only a failed COMMIT leaves no transaction open."""
+        from psycopg.pq import TransactionStatus
+
+        return self.conn.info.transaction_status == TransactionStatus.IDLE
+
     def _record_as_runner(self, step: Step, outcome: ScriptOutcome, started_at: datetime,
-                          duration_ms: int) -> list[str]:
+                          duration_ms: int, commit: bool) -> list[str]:
         migration = step.migration
-        with self.conn.pipeline():
-            history.as_runner(self.conn, pipelined=True)  # the file may have SET ROLE or search_path
-            self._record_rows(step, outcome, started_at, duration_ms)
-            cursor = history.write_log(self.conn, history.LogEntry(
-                run_id=self.run_id, operation="apply" if step.direction == "up" else "rollback", status="ok",
-                started_at=started_at, direction=step.direction, version=migration.version, name=migration.name,
-                migration_hash=migration.bookkeeping().hash, checksum=step.script.file.checksum,
-                duration_ms=duration_ms, statements=outcome.statements, rows_affected=outcome.rows),
-                relations_from_locks=True)
-        row = cursor.fetchone()
+        records = history.RecordBatch(self.conn)
+        history.as_runner(records)  # the file may have SET ROLE or search_path
+        self._record_rows(records, step, duration_ms)
+        history.write_log(records, history.LogEntry(
+            run_id=self.run_id, operation="apply" if step.direction == "up" else "rollback", status="ok",
+            started_at=started_at, direction=step.direction, version=migration.version, name=migration.name,
+            migration_hash=migration.bookkeeping().hash, checksum=step.script.file.checksum,
+            duration_ms=duration_ms, statements=outcome.statements, rows_affected=outcome.rows),
+            relations_from_locks=True)
+        if commit:
+            # Not run by the server if a record failed (the caller then rolls back).
+            records.execute("COMMIT")
+        row = records.send().fetchone()
         return list(row[0]) if row else []
 
-    def _record_rows(self, step: Step, outcome: ScriptOutcome, started_at: datetime, duration_ms: int) -> None:
+    def _record_rows(self, records: history.RecordBatch, step: Step, duration_ms: int) -> None:
         migration = step.migration
         if step.direction == "up":
-            history.mark_applied(self.conn, version=migration.version, name=migration.name,
+            history.mark_applied(records, version=migration.version, name=migration.name,
                                  migration_hash=migration.bookkeeping().hash, checksum=migration.checksum,
                                  transactional=step.script.directives.transactional,
                                  duration_ms=duration_ms, run_id=self.run_id,
                                  had_progress=step.resume or not step.script.directives.transactional)
         else:
-            history.unmark(self.conn, migration.version)
-            history.clear_repeatables(self.conn)
+            history.unmark(records, migration.version)
+            history.clear_repeatables(records)
             if step.after_failure:
-                history.hold(self.conn, version=migration.version, name=migration.name, run_id=self.run_id,
+                history.hold(records, version=migration.version, name=migration.name, run_id=self.run_id,
                              reason="rolled back with its down file after failing part-way")
 
     def _finished(self, step: Step, outcome: ScriptOutcome, relations: list[str], start: float,

@@ -8,10 +8,11 @@ Everything here runs on the caller's connection, so a migration and its records 
 
 from __future__ import annotations
 
+import functools
 import getpass
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -237,14 +238,30 @@ AS_RUNNER_STATEMENTS = ("SET LOCAL SESSION AUTHORIZATION DEFAULT", "SET LOCAL RO
 AS_RUNNER_SQL = "; ".join(AS_RUNNER_STATEMENTS)
 
 
-def as_runner(conn: Conn, pipelined: bool = False) -> None:
-    """Make the rest of the current transaction run as the runner's login role (see AS_RUNNER_SQL).
-    `pipelined`: inside `conn.pipeline()`, where each query holds one statement (no extra round trip)."""
-    if pipelined:
-        for statement in AS_RUNNER_STATEMENTS:
-            conn.execute(statement)
-        return
+def as_runner(conn: Conn | RecordBatch) -> None:
+    """Make the rest of the current transaction run as the runner's login role (see AS_RUNNER_SQL)."""
     conn.execute(AS_RUNNER_SQL)
+
+
+class RecordBatch:
+    """Bookkeeping statements sent to the server together, as one simple-protocol query: a migration's
+    records (and its COMMIT) cost one round trip. psycopg's ClientCursor binds each statement's
+    parameters client-side (quoted as literals), since one query with several statements cannot carry
+    server-side parameters. The server runs them in order and stops at the first error."""
+
+    def __init__(self, conn: Conn) -> None:
+        self._cursor = psycopg.ClientCursor(conn)
+        self._parts: list[str] = []
+
+    def execute(self, query: str, params: Mapping[str, Any] | Sequence[Any] | None = None) -> None:
+        self._parts.append(self._cursor.mogrify(query, params) if params is not None else query)
+
+    def send(self) -> psycopg.ClientCursor[Any]:
+        """Run the statements; the cursor is left on the first result with rows (a RETURNING), if any."""
+        self._cursor.execute(";\n".join(self._parts))
+        while self._cursor.description is None and self._cursor.nextset():
+            pass
+        return self._cursor
 
 
 def bookkeeping_exists(conn: Conn) -> bool:
@@ -325,7 +342,7 @@ def _read_outcomes(conn: Conn, state: HistoryState) -> None:
 # records
 
 
-def hold(conn: Conn, *, version: str, name: str, reason: str, run_id: str) -> None:
+def hold(conn: Conn | RecordBatch, *, version: str, name: str, reason: str, run_id: str) -> None:
     """Keep `up` from re-applying a migration rolled back after failing part-way."""
     conn.execute(
         f"""INSERT INTO {SCHEMA}.held (version, name, reason, run_id) VALUES (%s, %s, %s, %s)
@@ -357,11 +374,11 @@ class LogEntry:
     error: str | None = None
 
 
-def write_log(conn: Conn, entry: LogEntry, relations_from_locks: bool = False) -> psycopg.Cursor[Any]:
-    """Insert a log row; the returned cursor yields the row's `relations` (RETURNING)."""
+def write_log(conn: Conn | RecordBatch, entry: LogEntry, relations_from_locks: bool = False) -> None:
+    """Insert a log row (it returns the row's `relations`: RETURNING, read by `RecordBatch.send`)."""
     # Relations read by the server inside this INSERT: one round trip less per migration.
     relations = catalog.locked_relations_sql() if relations_from_locks else "%(relations)s"
-    return conn.execute(
+    conn.execute(
         f"""INSERT INTO {SCHEMA}.log (run_id, operation, direction, version, name, migration_hash, status,
                 checksum, started_at, duration_ms, statements, rows_affected, relations, sqlstate, error,
                 os_user, hostname, dbrun_version)
@@ -369,12 +386,21 @@ def write_log(conn: Conn, entry: LogEntry, relations_from_locks: bool = False) -
                 %(status)s, %(checksum)s, %(started_at)s, %(duration_ms)s, %(statements)s, %(rows_affected)s,
                 {relations}, %(sqlstate)s, %(error)s, %(os_user)s, %(hostname)s, %(dbrun_version)s)
             RETURNING coalesce(relations, '{{}}')""",
-        {**entry.__dict__, "os_user": getpass.getuser(), "hostname": socket.gethostname(),
-         "dbrun_version": __version__},
+        {**entry.__dict__, "os_user": _os_user(), "hostname": _hostname(), "dbrun_version": __version__},
     )
 
 
-def mark_applied(conn: Conn, *, version: str, name: str, migration_hash: str, checksum: str,
+@functools.cache
+def _os_user() -> str:
+    return getpass.getuser()  # a passwd lookup: once per run, not once per log row
+
+
+@functools.cache
+def _hostname() -> str:
+    return socket.gethostname()
+
+
+def mark_applied(conn: Conn | RecordBatch, *, version: str, name: str, migration_hash: str, checksum: str,
                  transactional: bool, duration_ms: int | None, run_id: str, had_progress: bool = True) -> None:
     """Record a migration as applied; `had_progress=False` (a transactional file applied in one go,
     which leaves no statement or batch progress) skips clearing its progress rows."""
@@ -401,7 +427,7 @@ def mark_partial(conn: Conn, *, version: str, name: str, migration_hash: str, ch
     )
 
 
-def unmark(conn: Conn, version: str) -> None:
+def unmark(conn: Conn | RecordBatch, version: str) -> None:
     conn.execute(f"DELETE FROM {SCHEMA}.migrations WHERE version = %s", (version,))
     conn.execute(f"DELETE FROM {SCHEMA}.progress WHERE version = %s", (version,))
     conn.execute(f"DELETE FROM {SCHEMA}.batches WHERE version = %s", (version,))
@@ -448,7 +474,7 @@ def record_repeatable(conn: Conn, path: str, checksum: str, run_id: str) -> None
     )
 
 
-def clear_repeatables(conn: Conn) -> None:
+def clear_repeatables(conn: Conn | RecordBatch) -> None:
     """After a down, the current truth of policies and views must be re-applied by the next up."""
     conn.execute(f"DELETE FROM {SCHEMA}.repeatables")
 

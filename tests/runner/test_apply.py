@@ -69,6 +69,26 @@ def test_error_in_the_last_statement_leaves_nothing(make_repo: Make, db_url: str
     assert query(db_url, "SELECT status, sqlstate FROM dbrun.log") == [("failed", "23514")]
 
 
+def test_a_deferred_constraint_failing_at_commit_fails_the_migration_and_leaves_nothing(
+        make_repo: Make, db_url: str, settings_for: Any) -> None:
+    # The records and the COMMIT go in one round trip: a COMMIT that fails is the file's error (its
+    # deferred constraint), never "could not record it", and nothing of the migration stays.
+    up = ("-- Migration: x\nCREATE TABLE parents (id bigint CONSTRAINT pk_parents PRIMARY KEY);\n"
+          "CREATE TABLE children (id bigint CONSTRAINT pk_children PRIMARY KEY, parent_id bigint NOT NULL\n"
+          "    CONSTRAINT fk_children_parent REFERENCES parents (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED);\n"
+          "INSERT INTO children VALUES (1, 42);\n")
+    root = make_repo({"sql/up/202601010000_x.sql": up,
+                      "sql/down/202601010000_x.sql": "DROP TABLE children;\nDROP TABLE parents;\n"})
+    with pytest.raises(MigrationFailed) as caught:
+        api.up(settings_for(root, db_url))
+    error = caught.value.error
+    assert (error.sqlstate, error.line) == ("23503", 5) and "fk_children_parent" in error.message
+    assert "could not record" not in error.message
+    assert query(db_url, "SELECT to_regclass('public.parents')") == [(None,)]
+    assert query(db_url, "SELECT count(*) FROM dbrun.migrations") == [(0,)]
+    assert query(db_url, "SELECT status, sqlstate FROM dbrun.log") == [("failed", "23503")]
+
+
 def test_error_inside_a_do_block_points_at_the_body_line(make_repo: Make, db_url: str, settings_for: Any) -> None:
     root = make_repo({"sql/up/202601010000_x.sql": "SELECT 1;\nDO $$\nBEGIN\n  RAISE EXCEPTION 'no' "
                                                   "USING HINT = 'fix it';\nEND $$;\n",

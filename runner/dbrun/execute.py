@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import psycopg
+from psycopg.pq import TransactionStatus
 
 from dbrun import catalog, history
 from dbrun.config import Settings
@@ -308,8 +309,6 @@ class Executor:
 
     def _rollback(self) -> None:
         """End a transaction opened by `_begin_clean` that did not commit (error, Ctrl-C, lost connection)."""
-        from psycopg.pq import TransactionStatus
-
         if self.conn.closed or self.conn.info.transaction_status == TransactionStatus.IDLE:
             return
         with suppress(psycopg.OperationalError):  # a lost connection is the error to report
@@ -378,10 +377,8 @@ class Executor:
             raise _BookkeepingFailed(exc) from exc
 
     def _commit_failed(self) -> bool:
-        """After a failed records pipeline: a failed record leaves the transaction aborted (the server
-        skips the COMMIT queued after it); only a failed COMMIT leaves no transaction open."""
-        from psycopg.pq import TransactionStatus
-
+        """After a failed records query: a failed record leaves the transaction aborted (the server skips
+        the COMMIT after it); only a failed COMMIT leaves no transaction open."""
         return self.conn.info.transaction_status == TransactionStatus.IDLE
 
     def _record_as_runner(self, step: Step, outcome: ScriptOutcome, started_at: datetime,

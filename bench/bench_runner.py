@@ -8,8 +8,9 @@ baselines measured in the same run:
     it, which is the same atomic work dbrun does.
 Peers are installed from the package registries into the benchmark's own environment (--peers-dir,
 reused between runs): dbmate from npm, yoyo-migrations (with psycopg) from PyPI into a venv of its own,
-and sqitch from Debian (apt-get, when root on Debian; skipped otherwise). Also timed: `dbrun --version`
-and `dbrun status` with --status-migrations files applied. Not a test: run it by hand (docs/benchmarks.md).
+and sqitch from Debian (apt-get, when root on Debian; skipped otherwise). Also timed: `dbrun --version`,
+`dbrun up` with nothing to do (its fixed cost) and `dbrun status` with --status-migrations files applied.
+Not a test: run it by hand (docs/benchmarks.md).
 
     .venv/bin/python bench/bench_runner.py [--migrations 200] [--runs 5] [--peers-dir ~/.cache/dbrun-bench-peers]
 """
@@ -224,6 +225,11 @@ def main() -> None:
                 times[name].append(timed(lambda db=db, name=name: tools[name](db)))
                 admin.execute(f'DROP DATABASE "{db.name}" WITH (FORCE)')
         version_times = [timed(lambda: run([str(BIN / "dbrun"), "--version"])) for _ in range(args.runs * 2)]
+        # dbrun's fixed cost: `up` with nothing pending (start-up, reading the files, plan, checks).
+        db = fresh("noop")
+        up = [str(BIN / "dbrun"), "--root", str(repo), "--database-url", db.url, "up"]
+        run(up)
+        noop_times = [timed(lambda: run(up)) for _ in range(args.runs * 2)]
         status_repo = work / "status_repo"
         write_repo(status_repo, args.status_migrations)
         db = fresh("status")
@@ -235,12 +241,13 @@ def main() -> None:
         cluster.destroy()
         shutil.rmtree(work, ignore_errors=True)
 
-    report(args, peers, state, times, version_times, status_times, load_before, os.getloadavg())
+    report(args, peers, state, times, {"version": version_times, "noop": noop_times, "status": status_times},
+           load_before, os.getloadavg())
 
 
 def report(args: argparse.Namespace, peers: Peers, state: ClusterState, times: dict[str, list[tuple[float, float]]],
-           version_times: list[tuple[float, float]], status_times: list[tuple[float, float]],
-           load_before: tuple[float, float, float], load_after: tuple[float, float, float]) -> None:
+           commands: dict[str, list[tuple[float, float]]], load_before: tuple[float, float, float],
+           load_after: tuple[float, float, float]) -> None:
     def median(values: list[tuple[float, float]], which: int = 0) -> float:
         return statistics.median(v[which] for v in values)
 
@@ -264,9 +271,11 @@ def report(args: argparse.Namespace, peers: Peers, state: ClusterState, times: d
         ratio_floor = f"{wall / floor:.2f}" if floor else "-"
         ratio_same = f"{wall / same_work:.2f}" if same_work else "-"
         print(f"  {name:<14} {wall:7.3f}s {median(values, 1):10.3f}s {ratio_floor:>10} {ratio_same:>16}")
-    print(f"dbrun --version: {median(version_times) * 1000:.0f} ms (median of {len(version_times)})")
-    print(f"dbrun status with {args.status_migrations} migrations applied: {median(status_times) * 1000:.0f} ms "
-          f"(median of {len(status_times)}; client cpu {median(status_times, 1) * 1000:.0f} ms)")
+    for label, key in (("dbrun --version", "version"), (f"dbrun up with the {args.migrations} applied (nothing to do)",
+                                                           "noop"),
+                       (f"dbrun status with {args.status_migrations} migrations applied", "status")):
+        print(f"{label}: {median(commands[key]) * 1000:.0f} ms (median of {len(commands[key])}; client cpu "
+              f"{median(commands[key], 1) * 1000:.0f} ms)")
 
 
 if __name__ == "__main__":

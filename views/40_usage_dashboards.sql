@@ -48,10 +48,12 @@ COMMENT ON FUNCTION usage.error_rate_by_model(date, date) IS
 REVOKE EXECUTE ON FUNCTION usage.error_rate_by_model(date, date) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION usage.error_rate_by_model(date, date) TO app_rw, app_ro;
 
--- Why: a platform report across tenants; runs as the owner with its explicit opt-out. Whole UTC
--- months inside [p_from, p_to] come from the monthly rollups (12 rows per organization for a
--- year), only the days before the first and after the last whole month from the daily rollups:
--- the same sums, exact, at a fraction of the rows.
+-- Why: a platform report across tenants; runs as the owner with its explicit opt-out. The
+-- trailing year (the 12 UTC months ending with the current one, the report's usual range) is read
+-- from usage.trailing_year_totals: its top N through the (window, cost) index, N rows read. Other
+-- ranges: whole UTC months inside [p_from, p_to] come from the monthly rollups (12 rows per
+-- organization for a year), only the days before the first and after the last whole month from the
+-- daily rollups. The same sums either way, exact.
 CREATE OR REPLACE FUNCTION usage.top_organizations_by_cost(p_from date, p_to date, p_limit integer DEFAULT 10)
 RETURNS TABLE (organization_id uuid, requests bigint, errors bigint, cost numeric)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -63,13 +65,27 @@ DECLARE
     v_first_month date := pg_catalog.date_trunc('month', (p_from - 1)::timestamp without time zone)::date
                           + interval '1 month';
     v_end_month date := pg_catalog.date_trunc('month', (p_to + 1)::timestamp without time zone)::date;
+    v_window date := usage.trailing_year_start(pg_catalog.now());
 BEGIN
+    -- The owner's explicit opt-out, for this call only (restored below).
+    PERFORM pg_catalog.set_config('app.all_tenants', 'on', true);
+    -- The trailing year, when the refresh has written its totals (rows of a window exist only once
+    -- it was rebuilt whole; until the first refresh of a month they are of the month before).
+    IF p_from = v_window AND p_to = (v_window + interval '12 months')::date - 1
+       AND EXISTS (SELECT FROM usage.trailing_year_totals AS t WHERE t.window_start = v_window) THEN
+        RETURN QUERY
+        SELECT t.organization_id, t.requests, t.errors, t.cost::numeric
+        FROM usage.trailing_year_totals AS t
+        WHERE t.window_start = v_window
+        ORDER BY t.cost DESC, t.organization_id
+        LIMIT least(greatest(p_limit, 1), 1000);
+        PERFORM pg_catalog.set_config('app.all_tenants', v_scope, true);
+        RETURN;
+    END IF;
     IF v_end_month <= v_first_month THEN
         v_first_month := p_to + 1;
         v_end_month := p_to + 1;
     END IF;
-    -- The owner's explicit opt-out, for this call only (restored below).
-    PERFORM pg_catalog.set_config('app.all_tenants', 'on', true);
     -- Ranked on cost alone (one sum per row is about half the time of three); the counts are then
     -- summed for the organizations ranked, from their primary keys. STABLE: one snapshot for both.
     RETURN QUERY
@@ -105,7 +121,7 @@ END
 $fn$;
 COMMENT ON FUNCTION usage.top_organizations_by_cost(date, date, integer) IS
     'Organizations with the highest cost over the UTC days [p_from, p_to] (at most 1000), all tenants. For app_ro. '
-    'Fastest over whole months (read from usage.monthly_rollups).';
+    'Fastest over the trailing year (usage.trailing_year_totals), then over whole months (usage.monthly_rollups).';
 REVOKE EXECUTE ON FUNCTION usage.top_organizations_by_cost(date, date, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION usage.top_organizations_by_cost(date, date, integer) TO app_ro;
 

@@ -1,6 +1,6 @@
 """The migrations of issue 19 (202611291400-1410: the ingest role, the validation trigger as owner,
-the monthly rollups) go down and up again on a database with rollups: the schema comes back
-byte-identical and the monthly rows are rebuilt from the daily ones."""
+the monthly rollups; 202611301100: the trailing year's totals) go down and up again on a database
+with rollups: the schema comes back byte-identical and the monthly rows and totals are rebuilt."""
 
 from __future__ import annotations
 
@@ -39,3 +39,26 @@ def test_issue_19_migrations_go_down_and_up_to_the_same_schema_and_months(seeded
     assert pg_dump_schema(product_url) == before
     with psycopg.connect(product_url, autocommit=True) as conn:
         assert conn.execute(MONTHS).fetchall() == months
+
+
+TOTALS = "SELECT organization_id::text, window_start, requests, errors, cost FROM usage.trailing_year_totals ORDER BY 1"
+
+
+def test_trailing_year_totals_go_down_and_up_to_the_same_schema_and_totals(seeded: Conn, product_url: str,
+                                                                           dbrun_cli: Any, pg_dump_schema: Any) -> None:
+    seeded.commit()  # the seed's refresh filled the rollups and the totals
+    totals = seeded.execute(TOTALS).fetchall()
+    seeded.rollback()
+    before = pg_dump_schema(product_url)
+    down = dbrun_cli("down", "--to", _version_before("202611301100"), "--yes", url=product_url)
+    assert down.exit_code == 0, down.stdout + down.stderr
+    with psycopg.connect(product_url, autocommit=True) as conn:
+        assert conn.execute("SELECT to_regclass('usage.trailing_year_totals')").fetchone()[0] is None
+        conn.execute("SET ROLE app_ro")  # the report sums the monthly rollups again
+        assert conn.execute("SELECT count(*) FROM usage.top_organizations_by_cost('2026-10-01', '2026-11-30')"
+                            ).fetchone()[0] == 2
+    up = dbrun_cli("up", url=product_url)
+    assert up.exit_code == 0, up.stdout + up.stderr
+    assert pg_dump_schema(product_url) == before
+    with psycopg.connect(product_url, autocommit=True) as conn:
+        assert conn.execute(TOTALS).fetchall() == totals

@@ -24,6 +24,8 @@ from tests.helpers.analytics import (
     raw_top_organizations,
     raw_totals,
     rollup_totals,
+    trailing_year,
+    trailing_year_mismatches,
 )
 from tests.helpers.schema import ORG_A, ORG_B, Conn, acting, expect_error, rolled_back
 
@@ -306,12 +308,15 @@ def test_top_organizations_by_cost_equals_raw_sums_for_random_data_and_ranges(se
             while seeded.execute("SELECT buckets FROM usage.refresh_rollups(%s)", (rng.choice([None, 3]),)).fetchone()[0]:
                 pass
             assert monthly_mismatches(seeded) == [], f"seed {seed}"
-            for _ in range(6):
+            assert trailing_year_mismatches(seeded) == [], f"seed {seed}"
+            for attempt in range(7):
                 start = first_day + timedelta(days=rng.randrange(0, 150))
                 end = start + timedelta(days=rng.choice([0, 1, 29, 30, 31, 60, 120, 365]))
                 if rng.random() < 0.4:  # three whole months
                     start = start.replace(day=1)
                     end = (start + timedelta(days=95)).replace(day=1) - timedelta(days=1)
+                if attempt == 0:  # the trailing year: read from usage.trailing_year_totals
+                    start, end = trailing_year(seeded)
                 limit = rng.choice([1, 3, 10, 20])
                 with acting(seeded, "app_ro"):
                     top = seeded.execute("SELECT * FROM usage.top_organizations_by_cost(%s, %s, %s)",
@@ -319,3 +324,47 @@ def test_top_organizations_by_cost_equals_raw_sums_for_random_data_and_ranges(se
                 expected = raw_top_organizations(seeded, start, end, limit)
                 assert [(str(r[0]), *r[1:]) for r in top] == [(str(r[0]), *r[1:]) for r in expected], \
                     f"seed {seed}: {start}..{end} limit {limit}"
+
+
+def _write_and_refresh(conn: Conn, request: str) -> None:
+    """One event of tenant A today through the ingest path, then a full refresh."""
+    now = datetime.now(UTC)
+    with acting(conn, "app_ingest"):
+        conn.execute(INGEST, [[ORG_A], [request], [now], [MODEL], [None], ["success"], [100], [10], [5],
+                              [cost_of(100, 10)]])
+    conn.execute("SELECT usage.refresh_rollups()")
+
+
+def test_totals_of_a_past_window_are_rebuilt_by_the_next_refresh(seeded: Conn) -> None:
+    """The month has turned since the totals were written: the next refresh writes the new window whole."""
+    seeded.execute("SELECT count(*) FROM usage.create_event_partitions(1, now())")
+    seeded.execute("UPDATE usage.trailing_year_totals SET window_start = '2020-01-01', cost = cost + 1")
+    _write_and_refresh(seeded, "rollover-1")
+    windows = seeded.execute("SELECT DISTINCT window_start FROM usage.trailing_year_totals").fetchall()
+    assert windows == [trailing_year(seeded)[:1]]
+    assert trailing_year_mismatches(seeded) == []
+
+
+def test_report_sums_the_months_while_the_totals_are_of_another_window(seeded: Conn) -> None:
+    """Until a refresh has rebuilt them, totals of another window are not read: still the raw sums."""
+    seeded.execute("SELECT count(*) FROM usage.create_event_partitions(1, now())")
+    _write_and_refresh(seeded, "stale-1")
+    seeded.execute("UPDATE usage.trailing_year_totals SET window_start = '2020-01-01', cost = cost + 1")
+    first, last = trailing_year(seeded)
+    with acting(seeded, "app_ro"):
+        top = seeded.execute("SELECT * FROM usage.top_organizations_by_cost(%s, %s, 10)", (first, last)).fetchall()
+    assert top == raw_top_organizations(seeded, first, last, 10)
+
+
+def test_report_over_the_trailing_year_reads_the_totals(seeded: Conn) -> None:
+    """The trailing year's ranking comes from usage.trailing_year_totals (a wrong total shows)."""
+    seeded.execute("SELECT count(*) FROM usage.create_event_partitions(1, now())")
+    _write_and_refresh(seeded, "totals-1")
+    lowest = seeded.execute("SELECT organization_id::text FROM usage.trailing_year_totals ORDER BY cost, 1 LIMIT 1"
+                            ).fetchone()[0]
+    seeded.execute("UPDATE usage.trailing_year_totals SET cost = cost + 1000 WHERE organization_id = %s", (lowest,))
+    first, last = trailing_year(seeded)
+    with acting(seeded, "app_ro"):
+        top = seeded.execute("SELECT organization_id::text, cost FROM usage.top_organizations_by_cost(%s, %s, 1)",
+                             (first, last)).fetchall()
+    assert top[0][0] == lowest and top[0][1] > 1000

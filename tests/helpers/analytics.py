@@ -103,3 +103,30 @@ def raw_top_organizations(conn: Conn, first: Any, last: Any, limit: int) -> list
         """SELECT organization_id, count(*), count(*) FILTER (WHERE status <> 'success'), sum(cost)
            FROM usage.events WHERE (occurred_at AT TIME ZONE 'UTC')::date BETWEEN %s AND %s
            GROUP BY 1 ORDER BY 4 DESC, 1 LIMIT %s""", (first, last, limit)).fetchall()
+
+
+_RAW_TRAILING_YEAR = """
+    SELECT e.organization_id, w.window_start, count(*) AS requests, count(*) FILTER (WHERE e.status <> 'success') AS errors,
+           sum(e.cost) AS cost
+    FROM usage.events AS e
+    CROSS JOIN (SELECT usage.trailing_year_start(now()) AS window_start) AS w
+    WHERE (e.occurred_at AT TIME ZONE 'UTC')::date >= w.window_start
+      AND (e.occurred_at AT TIME ZONE 'UTC')::date < (w.window_start + interval '12 months')::date
+    GROUP BY 1, 2"""
+_TCOLS = "organization_id, window_start, requests, errors, cost"
+
+
+def trailing_year_mismatches(conn: Conn) -> list[Any]:
+    """Rows in raw-derived totals of the current trailing year and not in usage.trailing_year_totals,
+    and the reverse."""
+    return conn.execute(f"""
+        (SELECT 'missing', * FROM ({_RAW_TRAILING_YEAR} EXCEPT SELECT {_TCOLS} FROM usage.trailing_year_totals) x)
+        UNION ALL
+        (SELECT 'extra', * FROM (SELECT {_TCOLS} FROM usage.trailing_year_totals EXCEPT {_RAW_TRAILING_YEAR}) x)
+        LIMIT 20""").fetchall()
+
+
+def trailing_year(conn: Conn) -> tuple[Any, Any]:
+    """The current trailing year as the UTC days [first, last]."""
+    return tuple(conn.execute("""SELECT w, (w + interval '12 months')::date - 1
+                                 FROM usage.trailing_year_start(now()) AS w""").fetchone())

@@ -58,6 +58,9 @@ CSH = _one("customer_sentiment_history", "sentiment_history_id", "a0a0a0a0-0008-
 TRD = f"UPDATE venture.feedback_trends SET {{}} WHERE organization_id = '{A}'"
 TRM = f"UPDATE venture.feedback_trends SET {{}} WHERE organization_id = '{A}' AND period_type = 'monthly'"
 USO = f"UPDATE usage.monthly_rollups SET {{}} WHERE organization_id = '{A}'"
+# A total of a window no refresh writes (the seeded totals depend on today's date): window, requests, errors, cost.
+TYT = (f"INSERT INTO usage.trailing_year_totals (organization_id, window_start, requests, errors, cost) "
+       f"VALUES ('{A}', {{}})")
 GOOD_EVT = ["'r'", "'s'", "'INSERT'", "'core'", "'users'", "sha256('x')"]
 
 
@@ -251,6 +254,9 @@ CASES: dict[str, str] = {
     "ck_monthly_rollups_errors_range": USO.format("errors = requests + 1"),
     "ck_monthly_rollups_tokens_non_negative": USO.format("tokens_in = -1"),
     "ck_monthly_rollups_cost_non_negative": USO.format("cost = -1"),
+    "ck_trailing_year_totals_window_start_first_day": TYT.format("'2020-01-02', 1, 0, 0"),
+    "ck_trailing_year_totals_errors_range": TYT.format("'2020-01-01', 1, 2, 0"),
+    "ck_trailing_year_totals_cost_non_negative": TYT.format("'2020-01-01', 1, 0, -1"),
     # agency delivery (issue 17)
     **AGENCY_CASES,
     # the conversational platform (issue 18)

@@ -39,6 +39,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -176,6 +177,7 @@ def setup(conn: Conn, orgs: int, events: int, data_file: Path) -> None:
                            sum(tokens_in), sum(tokens_out), sum(cost)
                     FROM usage.daily_rollups GROUP BY 1, 2""")
     conn.execute("SELECT set_config('app.all_tenants', '', false)")
+    conn.execute("SELECT usage.rebuild_trailing_year_totals(usage.trailing_year_start(now()))")
     conn.execute("VACUUM ANALYZE")
     conn.execute("CHECKPOINT")
 
@@ -280,21 +282,34 @@ def connect_as(url: str, role: str) -> Conn:
 
 @dataclass
 class IngestPath:
-    conn: Conn
+    """A candidate path over one or more connections; with several, each sends every n-th batch
+    from its own thread (as a gateway's connection pool would) and the CPU is summed over backends."""
+    conns: list[Conn]
     send: Callable[[Conn, list[Batch]], int]
     triggers: bool = True
     walls: list[float] = field(default_factory=list)
-    cpus: list[float] = field(default_factory=list)  # the server backend's CPU seconds
+    cpus: list[float] = field(default_factory=list)  # the server backends' CPU seconds
 
     def run(self, admin: Conn, batches: list[Batch]) -> None:
-        pid = self.conn.info.backend_pid
-        cpu = backend_cpu_seconds(pid)
+        pids = [c.info.backend_pid for c in self.conns]
+        cpu = sum(backend_cpu_seconds(pid) for pid in pids)
         if self.triggers:
-            self.walls.append(timed(lambda: self.send(self.conn, batches)))
+            self.walls.append(timed(lambda: self._send_all(batches)))
         else:
             with triggers_disabled(admin):
-                self.walls.append(timed(lambda: self.send(self.conn, batches)))
-        self.cpus.append(backend_cpu_seconds(pid) - cpu)
+                self.walls.append(timed(lambda: self._send_all(batches)))
+        self.cpus.append(sum(backend_cpu_seconds(pid) for pid in pids) - cpu)
+
+    def _send_all(self, batches: list[Batch]) -> None:
+        if len(self.conns) == 1:
+            self.send(self.conns[0], batches)
+            return
+        n = len(self.conns)
+        threads = [threading.Thread(target=self.send, args=(c, batches[i::n])) for i, c in enumerate(self.conns)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
 
 
 def measure_ingest(conn: Conn, url: str, args: argparse.Namespace, orgs: int, say: Callable[[str], None]) -> None:
@@ -306,13 +321,16 @@ def measure_ingest(conn: Conn, url: str, args: argparse.Namespace, orgs: int, sa
     rng = random.Random(19)
     create_definer_candidate(conn)
     ingest, rw = connect_as(url, "app_ingest"), connect_as(url, "app_rw")
-    paths = {"app_ingest": IngestPath(ingest, send_as_ingest),
-             "app_ingest, triggers disabled": IngestPath(ingest, send_as_ingest, triggers=False),
-             "definer function": IngestPath(rw, send_through_definer)}
-    per_tenant = IngestPath(rw, send_per_tenant)
+    pool = [ingest] + [connect_as(url, "app_ingest") for _ in range(args.ingest_connections - 1)]
+    paths = {"app_ingest": IngestPath([ingest], send_as_ingest),
+             "app_ingest, triggers disabled": IngestPath([ingest], send_as_ingest, triggers=False),
+             "definer function": IngestPath([rw], send_through_definer),
+             f"app_ingest, {len(pool)} connections": IngestPath(pool, send_as_ingest),
+             f"app_ingest, {len(pool)} conn., no triggers": IngestPath(pool, send_as_ingest, triggers=False)}
+    per_tenant = IngestPath([rw], send_per_tenant)
     first: list[Batch] = []
     for run in range(args.runs):
-        for name in list(paths)[run % 3:] + list(paths)[:run % 3]:
+        for name in list(paths)[run % len(paths):] + list(paths)[:run % len(paths)]:
             batches = hour_of_traffic(rng, orgs, events, hour, f"ingest-{run}-{name[:14]}", args.ingest_batch)
             first = first or batches[:1]
             conn.execute("CHECKPOINT")
@@ -333,11 +351,14 @@ def measure_ingest(conn: Conn, url: str, args: argparse.Namespace, orgs: int, sa
                      / statistics.median(paths["app_ingest, triggers disabled"].walls) - 1)
     say(f"  schema overhead (validation + rollup marking) on the app_ingest path: **{overhead * 100:+.0f} %** server "
         f"CPU, {wall_overhead * 100:+.0f} % wall (goal <= 25 %); rate goal >= 50 000 events/s")
+    many, bare = f"app_ingest, {len(pool)} connections", f"app_ingest, {len(pool)} conn., no triggers"
+    say(f"  the same over {len(pool)} connections: **{(per_cpu[bare] / per_cpu[many] - 1) * 100:+.0f} %** server "
+        f"CPU, {(statistics.median(paths[many].walls) / statistics.median(paths[bare].walls) - 1) * 100:+.0f} % wall")
     before = conn.execute("SELECT count(*) FROM usage.events").fetchone()[0]
     again = send_as_ingest(ingest, first)
     after = conn.execute("SELECT count(*) FROM usage.events").fetchone()[0]
     say(f"  a batch of {len(first[0][0]):,} events sent again: {again} rows written, events {before:,} -> {after:,}")
-    for c in (ingest, rw):
+    for c in (*pool, rw):
         c.close()
     drop_definer_candidate(conn)
     # The triggers-disabled runs left no marks: queue the hour, then bring every rollup up to date.
@@ -490,6 +511,8 @@ def main() -> None:
     parser.add_argument("--orgs", type=int, default=200, help="organizations sampled for the query latencies")
     parser.add_argument("--port", type=int, default=55434)
     parser.add_argument("--ingest-batch", type=int, default=5_000, help="events per ingest statement")
+    parser.add_argument("--ingest-connections", type=int, default=2,
+                        help="connections of the pooled app_ingest candidate (one per core)")
     parser.add_argument("--per-tenant-events", type=int, default=2_000,
                         help="events sent through the per-tenant candidate (one statement per organization: slow)")
     parser.add_argument("--refresh-batch", type=int, default=20_000, help="buckets per refresh_rollups() call")

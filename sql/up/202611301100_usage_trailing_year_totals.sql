@@ -13,6 +13,9 @@
 -- the totals of the new window from the monthly rollups (usage.rebuild_trailing_year_totals(): one
 -- aggregate over 12 months of monthly rows, about a second at 100 000 organizations, once a month);
 -- until then the report sums the monthly rollups as before, so it is exact at all times.
+-- The refresh's probes of raw events (per bucket) and of hourly rows (per day) are now bounded at
+-- both ends in the index: the ends were computed in the join condition (`+ interval`, which is not
+-- leakproof, so under RLS it stayed a filter) and each probe read to the end of the partition.
 -- Locks: ROW EXCLUSIVE on governance.column_classifications (INSERT); ACCESS SHARE on
 -- usage.monthly_rollups (the backfill reads it). usage.refresh_rollups() is replaced in place.
 
@@ -135,8 +138,10 @@ DECLARE
     -- The claimed buckets, (v_bucket_orgs[i], v_bucket_hours[i]), and their UTC days.
     v_bucket_orgs uuid[];
     v_bucket_hours timestamptz[];
+    v_bucket_ends timestamptz[];
     v_day_orgs uuid[];
     v_day_starts timestamptz[];
+    v_day_ends timestamptz[];
     v_days date[];
     -- The claimed buckets' UTC months (first day), (v_month_orgs[i], v_months[i]), and their ends.
     v_month_orgs uuid[];
@@ -149,6 +154,7 @@ DECLARE
     v_delta_errors bigint[];
     v_delta_costs numeric[];
     v_window date := usage.trailing_year_start(pg_catalog.now());
+    v_shrunk boolean;
 BEGIN
     IF p_max_buckets IS NOT NULL AND p_max_buckets < 1 THEN
         RAISE EXCEPTION 'p_max_buckets must be positive or NULL (all), not %', p_max_buckets
@@ -233,6 +239,14 @@ BEGIN
     FROM (SELECT DISTINCT c.organization_id,
                           pg_catalog.date_bin('1 day', c.hour_start, timestamptz '2000-01-01 00:00+00') AS day_start
           FROM ROWS FROM (pg_catalog.unnest(v_bucket_orgs), pg_catalog.unnest(v_bucket_hours)) AS c (organization_id, hour_start)) AS x;
+    -- The ends too, for the same reason: with `hour_start + interval '1 hour'` (not leakproof) in
+    -- the join, the probes below bounded their index scans by the start only and read on to the end
+    -- of the partition (or of the organization's hourly rows): an hour early in its month took 3.6x
+    -- the CPU (2.5 s against 0.7 s for 6 800 buckets at bench scale 0.1).
+    SELECT pg_catalog.array_agg(u.hour_start + interval '1 hour' ORDER BY u.i) INTO v_bucket_ends
+    FROM pg_catalog.unnest(v_bucket_hours) WITH ORDINALITY AS u (hour_start, i);
+    SELECT pg_catalog.array_agg(u.day_start + interval '1 day' ORDER BY u.i) INTO v_day_ends
+    FROM pg_catalog.unnest(v_day_starts) WITH ORDINALITY AS u (day_start, i);
 
     -- Steps 2-4 probe the primary keys once per claimed bucket, day and month (a LATERAL subquery
     -- with GROUP BY or OFFSET 0 is planned as such a loop). The planner cannot estimate the rows the
@@ -254,7 +268,8 @@ BEGIN
     )
     SELECT c.organization_id, c.hour_start, e.model_id, e.requests, e.errors, e.tokens_in, e.tokens_out,
            e.latency_ms_sum, e.latency_ms_max, e.cost
-    FROM ROWS FROM (pg_catalog.unnest(v_bucket_orgs), pg_catalog.unnest(v_bucket_hours)) AS c (organization_id, hour_start)
+    FROM ROWS FROM (pg_catalog.unnest(v_bucket_orgs), pg_catalog.unnest(v_bucket_hours), pg_catalog.unnest(v_bucket_ends))
+        AS c (organization_id, hour_start, hour_end)
     CROSS JOIN LATERAL (
         SELECT x.model_id, pg_catalog.count(*) AS requests, pg_catalog.count(*) FILTER (WHERE x.status <> 'success') AS errors,
                pg_catalog.sum(x.tokens_in) AS tokens_in, pg_catalog.sum(x.tokens_out) AS tokens_out,
@@ -262,7 +277,7 @@ BEGIN
                pg_catalog.sum(x.cost) AS cost
         FROM usage.events AS x
         WHERE x.organization_id = c.organization_id
-          AND x.occurred_at >= c.hour_start AND x.occurred_at < c.hour_start + interval '1 hour'
+          AND x.occurred_at >= c.hour_start AND x.occurred_at < c.hour_end
         GROUP BY x.model_id) AS e;
     GET DIAGNOSTICS hourly_rows = ROW_COUNT;
 
@@ -279,8 +294,9 @@ BEGIN
     )
     SELECT d.organization_id, d.day, h.model_id, h.requests, h.errors, h.tokens_in, h.tokens_out, h.latency_ms_sum,
            h.latency_ms_max, h.cost
-    FROM ROWS FROM (pg_catalog.unnest(v_day_orgs), pg_catalog.unnest(v_day_starts), pg_catalog.unnest(v_days))
-        AS d (organization_id, day_start, day)
+    FROM ROWS FROM (pg_catalog.unnest(v_day_orgs), pg_catalog.unnest(v_day_starts), pg_catalog.unnest(v_day_ends),
+                    pg_catalog.unnest(v_days))
+        AS d (organization_id, day_start, day_end, day)
     CROSS JOIN LATERAL (
         SELECT x.model_id, pg_catalog.sum(x.requests) AS requests, pg_catalog.sum(x.errors) AS errors,
                pg_catalog.sum(x.tokens_in) AS tokens_in, pg_catalog.sum(x.tokens_out) AS tokens_out,
@@ -288,7 +304,7 @@ BEGIN
                pg_catalog.sum(x.cost) AS cost
         FROM usage.hourly_rollups AS x
         WHERE x.organization_id = d.organization_id
-          AND x.hour_start >= d.day_start AND x.hour_start < d.day_start + interval '1 day'
+          AND x.hour_start >= d.day_start AND x.hour_start < d.day_end
         GROUP BY x.model_id) AS h;
     GET DIAGNOSTICS daily_rows = ROW_COUNT;
 
@@ -354,8 +370,9 @@ BEGIN
         SELECT coalesce(pg_catalog.array_agg(x.organization_id ORDER BY x.organization_id), '{}'),
                coalesce(pg_catalog.array_agg(x.requests ORDER BY x.organization_id), '{}'),
                coalesce(pg_catalog.array_agg(x.errors ORDER BY x.organization_id), '{}'),
-               coalesce(pg_catalog.array_agg(x.cost ORDER BY x.organization_id), '{}')
-        INTO v_delta_orgs, v_delta_requests, v_delta_errors, v_delta_costs
+               coalesce(pg_catalog.array_agg(x.cost ORDER BY x.organization_id), '{}'),
+               coalesce(pg_catalog.bool_or(x.requests < 0), false)
+        INTO v_delta_orgs, v_delta_requests, v_delta_errors, v_delta_costs, v_shrunk
         FROM (SELECT d.organization_id, pg_catalog.sum(d.requests) AS requests, pg_catalog.sum(d.errors) AS errors,
                      pg_catalog.sum(d.cost) AS cost
               FROM ROWS FROM (pg_catalog.unnest(v_delta_orgs), pg_catalog.unnest(v_delta_months),
@@ -382,15 +399,18 @@ BEGIN
             AS d (organization_id, requests, errors, cost)
         WHERE NOT EXISTS (SELECT FROM usage.trailing_year_totals AS t
                           WHERE t.organization_id = d.organization_id AND t.window_start = v_window);
-        -- An organization whose events of the window are all gone leaves the ranking.
-        DELETE FROM usage.trailing_year_totals AS t
-        WHERE t.ctid = ANY (ARRAY(
-            SELECT y.ctid
-            FROM pg_catalog.unnest(v_delta_orgs) AS d (organization_id)
-            CROSS JOIN LATERAL (SELECT x.ctid FROM usage.trailing_year_totals AS x
-                                WHERE x.organization_id = d.organization_id AND x.window_start = v_window
-                                  AND x.requests = 0
-                                OFFSET 0) AS y));
+        -- An organization whose events of the window are all gone leaves the ranking (only events
+        -- deleted or moved make a total shrink; new events, the usual change, skip this).
+        IF v_shrunk THEN
+            DELETE FROM usage.trailing_year_totals AS t
+            WHERE t.ctid = ANY (ARRAY(
+                SELECT y.ctid
+                FROM pg_catalog.unnest(v_delta_orgs) AS d (organization_id)
+                CROSS JOIN LATERAL (SELECT x.ctid FROM usage.trailing_year_totals AS x
+                                    WHERE x.organization_id = d.organization_id AND x.window_start = v_window
+                                      AND x.requests = 0
+                                    OFFSET 0) AS y));
+        END IF;
     END IF;
 
     PERFORM pg_catalog.set_config('app.all_tenants', v_scope, true);

@@ -368,3 +368,16 @@ def test_report_over_the_trailing_year_reads_the_totals(seeded: Conn) -> None:
         top = seeded.execute("SELECT organization_id::text, cost FROM usage.top_organizations_by_cost(%s, %s, 1)",
                              (first, last)).fetchall()
     assert top[0][0] == lowest and top[0][1] > 1000
+
+
+def test_an_organization_whose_events_are_gone_leaves_the_totals(seeded: Conn) -> None:
+    """Events deleted (by the owner: a fix by hand) make a total shrink, to nothing: its row goes."""
+    seeded.execute("SELECT count(*) FROM usage.create_event_partitions(1, now())")
+    _write_and_refresh(seeded, "gone-1")
+    assert seeded.execute("SELECT count(*) FROM usage.trailing_year_totals WHERE organization_id = %s",
+                          (ORG_A,)).fetchone()[0] == 1
+    seeded.execute("DELETE FROM usage.events WHERE organization_id = %s", (ORG_A,))
+    seeded.execute("SELECT usage.refresh_rollups()")
+    assert seeded.execute("SELECT count(*) FROM usage.trailing_year_totals WHERE organization_id = %s",
+                          (ORG_A,)).fetchone()[0] == 0
+    assert trailing_year_mismatches(seeded) == []

@@ -371,7 +371,7 @@ def test_report_over_the_trailing_year_reads_the_totals(seeded: Conn) -> None:
 
 
 def test_an_organization_whose_events_are_gone_leaves_the_totals(seeded: Conn) -> None:
-    """Events deleted (by the owner: a fix by hand) make a total shrink, to nothing: its row goes."""
+    """Events deleted (by the owner: a fix by hand) make a total and its months shrink, to nothing: their rows go."""
     seeded.execute("SELECT count(*) FROM usage.create_event_partitions(1, now())")
     _write_and_refresh(seeded, "gone-1")
     assert seeded.execute("SELECT count(*) FROM usage.trailing_year_totals WHERE organization_id = %s",
@@ -381,3 +381,4 @@ def test_an_organization_whose_events_are_gone_leaves_the_totals(seeded: Conn) -
     assert seeded.execute("SELECT count(*) FROM usage.trailing_year_totals WHERE organization_id = %s",
                           (ORG_A,)).fetchone()[0] == 0
     assert trailing_year_mismatches(seeded) == []
+    assert monthly_mismatches(seeded) == []

@@ -4553,7 +4553,7 @@ CREATE TABLE usage.trailing_year_totals (
     CONSTRAINT ck_trailing_year_totals_errors_range CHECK (((errors >= 0) AND (errors <= requests))),
     CONSTRAINT ck_trailing_year_totals_window_start_first_day CHECK ((date_part('day'::text, window_start) = (1)::double precision)),
     CONSTRAINT pk_trailing_year_totals PRIMARY KEY (organization_id, window_start)
-);
+) WITH (fillfactor=70);
 ALTER TABLE usage.trailing_year_totals ENABLE ROW LEVEL SECURITY;
 ALTER TABLE usage.trailing_year_totals FORCE ROW LEVEL SECURITY;
 COMMENT ON TABLE usage.trailing_year_totals IS 'Requests, errors and cost per organization over the trailing year (the 12 UTC months from window_start), kept by usage.refresh_rollups() from usage.monthly_rollups; serves the top organizations by cost over that year.';
@@ -4566,8 +4566,8 @@ COMMENT ON COLUMN usage.trailing_year_totals.refreshed_at IS 'When the total las
 GRANT SELECT ON usage.trailing_year_totals TO app_ro;
 GRANT SELECT ON usage.trailing_year_totals TO app_rw;
 
--- index: usage.idx_trailing_year_totals_window_start_cost
-CREATE INDEX idx_trailing_year_totals_window_start_cost ON usage.trailing_year_totals USING btree (window_start, cost DESC, organization_id);
+-- index: usage.idx_trailing_year_totals_window_start
+CREATE INDEX idx_trailing_year_totals_window_start ON usage.trailing_year_totals USING btree (window_start);
 
 -- policy: usage.trailing_year_totals.trailing_year_totals_all_cross_tenant
 CREATE POLICY trailing_year_totals_all_cross_tenant ON usage.trailing_year_totals
@@ -4903,10 +4903,25 @@ DECLARE
     -- The claimed buckets' UTC months (first day), (v_month_orgs[i], v_months[i]), and their ends.
     v_month_orgs uuid[];
     v_months date[];
-    v_month_ends date[];
-    -- The monthly step's change, (v_delta_orgs[i], v_delta_months[i], ...): replaced rows negated, written rows.
+    -- The daily step's change, (v_change_orgs[i], v_change_days[i], ...): replaced rows negated and
+    -- written rows; then, summed per month, the months' change (v_month_orgs[i], v_months[i], ...).
+    v_change_orgs uuid[];
+    v_change_days date[];
+    v_change_requests numeric[];
+    v_change_errors numeric[];
+    v_change_tokens_in numeric[];
+    v_change_tokens_out numeric[];
+    v_change_costs numeric[];
+    -- The months' rows replaced by step 4.
+    v_old_orgs uuid[];
+    v_old_months date[];
+    v_old_requests bigint[];
+    v_old_errors bigint[];
+    v_old_tokens_in bigint[];
+    v_old_tokens_out bigint[];
+    v_old_costs numeric[];
+    -- The trailing year's change per organization.
     v_delta_orgs uuid[];
-    v_delta_months date[];
     v_delta_requests bigint[];
     v_delta_errors bigint[];
     v_delta_costs numeric[];
@@ -5039,76 +5054,116 @@ BEGIN
     GET DIAGNOSTICS hourly_rows = ROW_COUNT;
 
     -- 3. The days, from their hourly rows (now current: no other refresher works on their months).
-    DELETE FROM usage.daily_rollups AS r
-    WHERE r.ctid = ANY (ARRAY(
-        SELECT x.ctid
-        FROM ROWS FROM (pg_catalog.unnest(v_day_orgs), pg_catalog.unnest(v_days)) AS d (organization_id, day)
-        CROSS JOIN LATERAL (SELECT y.ctid FROM usage.daily_rollups AS y
-                            WHERE y.organization_id = d.organization_id AND y.day = d.day
-                            OFFSET 0) AS x));
-    INSERT INTO usage.daily_rollups (
-        organization_id, day, model_id, requests, errors, tokens_in, tokens_out, latency_ms_sum, latency_ms_max, cost
+    -- The rows replaced and written are kept (negated, as written) per (organization, day): their
+    -- difference is the change of the months and of the trailing year.
+    WITH replaced AS (
+        DELETE FROM usage.daily_rollups AS r
+        WHERE r.ctid = ANY (ARRAY(
+            SELECT x.ctid
+            FROM ROWS FROM (pg_catalog.unnest(v_day_orgs), pg_catalog.unnest(v_days)) AS d (organization_id, day)
+            CROSS JOIN LATERAL (SELECT y.ctid FROM usage.daily_rollups AS y
+                                WHERE y.organization_id = d.organization_id AND y.day = d.day
+                                OFFSET 0) AS x))
+        RETURNING r.organization_id, r.day, r.requests, r.errors, r.tokens_in, r.tokens_out, r.cost
     )
-    SELECT d.organization_id, d.day, h.model_id, h.requests, h.errors, h.tokens_in, h.tokens_out, h.latency_ms_sum,
-           h.latency_ms_max, h.cost
-    FROM ROWS FROM (pg_catalog.unnest(v_day_orgs), pg_catalog.unnest(v_day_starts), pg_catalog.unnest(v_day_ends),
-                    pg_catalog.unnest(v_days))
-        AS d (organization_id, day_start, day_end, day)
-    CROSS JOIN LATERAL (
-        SELECT x.model_id, pg_catalog.sum(x.requests) AS requests, pg_catalog.sum(x.errors) AS errors,
-               pg_catalog.sum(x.tokens_in) AS tokens_in, pg_catalog.sum(x.tokens_out) AS tokens_out,
-               pg_catalog.sum(x.latency_ms_sum) AS latency_ms_sum, pg_catalog.max(x.latency_ms_max) AS latency_ms_max,
-               pg_catalog.sum(x.cost) AS cost
-        FROM usage.hourly_rollups AS x
-        WHERE x.organization_id = d.organization_id
-          AND x.hour_start >= d.day_start AND x.hour_start < d.day_end
-        GROUP BY x.model_id) AS h;
-    GET DIAGNOSTICS daily_rows = ROW_COUNT;
+    SELECT coalesce(pg_catalog.array_agg(g.organization_id), '{}'), coalesce(pg_catalog.array_agg(g.day), '{}'),
+           coalesce(pg_catalog.array_agg(-g.requests::numeric), '{}'), coalesce(pg_catalog.array_agg(-g.errors::numeric), '{}'),
+           coalesce(pg_catalog.array_agg(-g.tokens_in::numeric), '{}'), coalesce(pg_catalog.array_agg(-g.tokens_out::numeric), '{}'),
+           coalesce(pg_catalog.array_agg(-g.cost::numeric), '{}')
+    INTO v_change_orgs, v_change_days, v_change_requests, v_change_errors, v_change_tokens_in, v_change_tokens_out,
+         v_change_costs
+    FROM replaced AS g;
+    WITH written AS (
+        INSERT INTO usage.daily_rollups (
+            organization_id, day, model_id, requests, errors, tokens_in, tokens_out, latency_ms_sum, latency_ms_max, cost
+        )
+        SELECT d.organization_id, d.day, h.model_id, h.requests, h.errors, h.tokens_in, h.tokens_out, h.latency_ms_sum,
+               h.latency_ms_max, h.cost
+        FROM ROWS FROM (pg_catalog.unnest(v_day_orgs), pg_catalog.unnest(v_day_starts), pg_catalog.unnest(v_day_ends),
+                        pg_catalog.unnest(v_days))
+            AS d (organization_id, day_start, day_end, day)
+        CROSS JOIN LATERAL (
+            SELECT x.model_id, pg_catalog.sum(x.requests) AS requests, pg_catalog.sum(x.errors) AS errors,
+                   pg_catalog.sum(x.tokens_in) AS tokens_in, pg_catalog.sum(x.tokens_out) AS tokens_out,
+                   pg_catalog.sum(x.latency_ms_sum) AS latency_ms_sum, pg_catalog.max(x.latency_ms_max) AS latency_ms_max,
+                   pg_catalog.sum(x.cost) AS cost
+            FROM usage.hourly_rollups AS x
+            WHERE x.organization_id = d.organization_id
+              AND x.hour_start >= d.day_start AND x.hour_start < d.day_end
+            GROUP BY x.model_id) AS h
+        RETURNING organization_id, day, requests, errors, tokens_in, tokens_out, cost
+    )
+    SELECT pg_catalog.count(*),
+           v_change_orgs || coalesce(pg_catalog.array_agg(w.organization_id), '{}'),
+           v_change_days || coalesce(pg_catalog.array_agg(w.day), '{}'),
+           v_change_requests || coalesce(pg_catalog.array_agg(w.requests::numeric), '{}'),
+           v_change_errors || coalesce(pg_catalog.array_agg(w.errors::numeric), '{}'),
+           v_change_tokens_in || coalesce(pg_catalog.array_agg(w.tokens_in::numeric), '{}'),
+           v_change_tokens_out || coalesce(pg_catalog.array_agg(w.tokens_out::numeric), '{}'),
+           v_change_costs || coalesce(pg_catalog.array_agg(w.cost::numeric), '{}')
+    INTO daily_rows, v_change_orgs, v_change_days, v_change_requests, v_change_errors, v_change_tokens_in,
+         v_change_tokens_out, v_change_costs
+    FROM written AS w;
 
-    -- 4. The days' UTC months, from their daily rows (current now, as the hourly rows were for the days).
-    SELECT pg_catalog.array_agg(x.organization_id ORDER BY x.month, x.organization_id),
-           pg_catalog.array_agg(x.month ORDER BY x.month, x.organization_id),
-           pg_catalog.array_agg((x.month + interval '1 month')::date ORDER BY x.month, x.organization_id)
-    INTO v_month_orgs, v_months, v_month_ends
-    FROM (SELECT DISTINCT d.organization_id,
-                          pg_catalog.date_trunc('month', d.day::timestamp without time zone)::date AS month
-          FROM ROWS FROM (pg_catalog.unnest(v_day_orgs), pg_catalog.unnest(v_days)) AS d (organization_id, day)) AS x;
+    -- 4. The months: the days' change added, per (organization, UTC month), instead of re-summing
+    -- the month's daily rows (at 100 000 organizations those reads were a quarter of the refresh:
+    -- a month's daily rows of one organization lie on as many pages). Exact: the monthly row is
+    -- the sum of its daily rows before the change and the change is written minus replaced.
+    -- The months' rows are replaced, not updated in place: an UPDATE joined to the change was
+    -- planned as a hash join over the whole table (the cross-tenant policy hides its size from the
+    -- planner), where the DELETE below probes the primary key per month. A month left with no
+    -- requests (its events deleted) gets no new row.
+    -- All arrays are aggregated in one pass, so they share one row order (no ORDER BY: a sort each).
+    SELECT coalesce(pg_catalog.array_agg(x.organization_id), '{}'),
+           coalesce(pg_catalog.array_agg(x.month), '{}'),
+           coalesce(pg_catalog.array_agg(x.requests), '{}'),
+           coalesce(pg_catalog.array_agg(x.errors), '{}'),
+           coalesce(pg_catalog.array_agg(x.tokens_in), '{}'),
+           coalesce(pg_catalog.array_agg(x.tokens_out), '{}'),
+           coalesce(pg_catalog.array_agg(x.cost), '{}')
+    INTO v_month_orgs, v_months, v_change_requests, v_change_errors, v_change_tokens_in, v_change_tokens_out,
+         v_change_costs
+    FROM (SELECT c.organization_id, pg_catalog.date_trunc('month', c.day::timestamp without time zone)::date AS month,
+                 pg_catalog.sum(c.requests) AS requests, pg_catalog.sum(c.errors) AS errors,
+                 pg_catalog.sum(c.tokens_in) AS tokens_in, pg_catalog.sum(c.tokens_out) AS tokens_out,
+                 pg_catalog.sum(c.cost) AS cost
+          FROM ROWS FROM (pg_catalog.unnest(v_change_orgs), pg_catalog.unnest(v_change_days),
+                          pg_catalog.unnest(v_change_requests), pg_catalog.unnest(v_change_errors),
+                          pg_catalog.unnest(v_change_tokens_in), pg_catalog.unnest(v_change_tokens_out),
+                          pg_catalog.unnest(v_change_costs))
+              AS c (organization_id, day, requests, errors, tokens_in, tokens_out, cost)
+          GROUP BY 1, 2
+          HAVING pg_catalog.sum(c.requests) <> 0 OR pg_catalog.sum(c.errors) <> 0 OR pg_catalog.sum(c.tokens_in) <> 0
+              OR pg_catalog.sum(c.tokens_out) <> 0 OR pg_catalog.sum(c.cost) <> 0) AS x;
     WITH replaced AS (
         DELETE FROM usage.monthly_rollups AS r
         WHERE r.ctid = ANY (ARRAY(
-            SELECT x.ctid
-            FROM ROWS FROM (pg_catalog.unnest(v_month_orgs), pg_catalog.unnest(v_months)) AS m (organization_id, month)
-            CROSS JOIN LATERAL (SELECT y.ctid FROM usage.monthly_rollups AS y
-                                WHERE y.organization_id = m.organization_id AND y.month = m.month
-                                OFFSET 0) AS x))
-        RETURNING r.organization_id, r.month, r.requests, r.errors, r.cost
+            SELECT y.ctid
+            FROM ROWS FROM (pg_catalog.unnest(v_month_orgs), pg_catalog.unnest(v_months)) AS c (organization_id, month)
+            CROSS JOIN LATERAL (SELECT x.ctid FROM usage.monthly_rollups AS x
+                                WHERE x.organization_id = c.organization_id AND x.month = c.month
+                                OFFSET 0) AS y))
+        RETURNING r.organization_id, r.month, r.requests, r.errors, r.tokens_in, r.tokens_out, r.cost
     )
     SELECT coalesce(pg_catalog.array_agg(g.organization_id), '{}'), coalesce(pg_catalog.array_agg(g.month), '{}'),
-           coalesce(pg_catalog.array_agg(-g.requests), '{}'), coalesce(pg_catalog.array_agg(-g.errors), '{}'),
-           coalesce(pg_catalog.array_agg(-g.cost), '{}')
-    INTO v_delta_orgs, v_delta_months, v_delta_requests, v_delta_errors, v_delta_costs
+           coalesce(pg_catalog.array_agg(g.requests), '{}'), coalesce(pg_catalog.array_agg(g.errors), '{}'),
+           coalesce(pg_catalog.array_agg(g.tokens_in), '{}'), coalesce(pg_catalog.array_agg(g.tokens_out), '{}'),
+           coalesce(pg_catalog.array_agg(g.cost), '{}')
+    INTO v_old_orgs, v_old_months, v_old_requests, v_old_errors, v_old_tokens_in, v_old_tokens_out, v_old_costs
     FROM replaced AS g;
-    WITH written AS (
-        INSERT INTO usage.monthly_rollups (organization_id, month, requests, errors, tokens_in, tokens_out, cost)
-        SELECT m.organization_id, m.month, t.requests, t.errors, t.tokens_in, t.tokens_out, t.cost
-        FROM ROWS FROM (pg_catalog.unnest(v_month_orgs), pg_catalog.unnest(v_months), pg_catalog.unnest(v_month_ends))
-            AS m (organization_id, month, month_end)
-        CROSS JOIN LATERAL (
-            SELECT pg_catalog.sum(x.requests) AS requests, pg_catalog.sum(x.errors) AS errors,
-                   pg_catalog.sum(x.tokens_in) AS tokens_in, pg_catalog.sum(x.tokens_out) AS tokens_out,
-                   pg_catalog.sum(x.cost) AS cost
-            FROM usage.daily_rollups AS x
-            WHERE x.organization_id = m.organization_id AND x.day >= m.month AND x.day < m.month_end
-            HAVING pg_catalog.count(*) > 0) AS t
-        RETURNING organization_id, month, requests, errors, cost
-    )
-    SELECT v_delta_orgs || coalesce(pg_catalog.array_agg(w.organization_id), '{}'),
-           v_delta_months || coalesce(pg_catalog.array_agg(w.month), '{}'),
-           v_delta_requests || coalesce(pg_catalog.array_agg(w.requests), '{}'),
-           v_delta_errors || coalesce(pg_catalog.array_agg(w.errors), '{}'),
-           v_delta_costs || coalesce(pg_catalog.array_agg(w.cost), '{}')
-    INTO v_delta_orgs, v_delta_months, v_delta_requests, v_delta_errors, v_delta_costs
-    FROM written AS w;
+    INSERT INTO usage.monthly_rollups (organization_id, month, requests, errors, tokens_in, tokens_out, cost)
+    SELECT c.organization_id, c.month, coalesce(o.requests, 0) + c.requests, coalesce(o.errors, 0) + c.errors,
+           coalesce(o.tokens_in, 0) + c.tokens_in, coalesce(o.tokens_out, 0) + c.tokens_out, coalesce(o.cost, 0) + c.cost
+    FROM ROWS FROM (pg_catalog.unnest(v_month_orgs), pg_catalog.unnest(v_months), pg_catalog.unnest(v_change_requests),
+                    pg_catalog.unnest(v_change_errors), pg_catalog.unnest(v_change_tokens_in),
+                    pg_catalog.unnest(v_change_tokens_out), pg_catalog.unnest(v_change_costs))
+        AS c (organization_id, month, requests, errors, tokens_in, tokens_out, cost)
+    LEFT JOIN ROWS FROM (pg_catalog.unnest(v_old_orgs), pg_catalog.unnest(v_old_months), pg_catalog.unnest(v_old_requests),
+                         pg_catalog.unnest(v_old_errors), pg_catalog.unnest(v_old_tokens_in),
+                         pg_catalog.unnest(v_old_tokens_out), pg_catalog.unnest(v_old_costs))
+        AS o (organization_id, month, requests, errors, tokens_in, tokens_out, cost)
+        ON o.organization_id = c.organization_id AND o.month = c.month
+    WHERE coalesce(o.requests, 0) + c.requests > 0;
 
     -- 5. The trailing year's totals. Under a transaction advisory lock (taken here, held to commit):
     -- refreshers serialize this step only (their row updates could not deadlock either), and a rebuild never interleaves with a delta. Each
@@ -5119,22 +5174,22 @@ BEGIN
     IF EXISTS (SELECT FROM usage.trailing_year_totals AS t WHERE t.window_start < v_window)
        OR EXISTS (SELECT FROM usage.trailing_year_totals AS t WHERE t.window_start > v_window)
        OR (NOT EXISTS (SELECT FROM usage.trailing_year_totals AS t WHERE t.window_start = v_window)
-           AND EXISTS (SELECT FROM pg_catalog.unnest(v_delta_months) AS d (month)
+           AND EXISTS (SELECT FROM pg_catalog.unnest(v_months) AS d (month)
                        WHERE d.month >= v_window AND d.month < (v_window + interval '12 months')::date)) THEN
         PERFORM usage.rebuild_trailing_year_totals(v_window);
     ELSE
         -- The change per organization, of the window's months only.
-        SELECT coalesce(pg_catalog.array_agg(x.organization_id ORDER BY x.organization_id), '{}'),
-               coalesce(pg_catalog.array_agg(x.requests ORDER BY x.organization_id), '{}'),
-               coalesce(pg_catalog.array_agg(x.errors ORDER BY x.organization_id), '{}'),
-               coalesce(pg_catalog.array_agg(x.cost ORDER BY x.organization_id), '{}'),
+        SELECT coalesce(pg_catalog.array_agg(x.organization_id), '{}'),
+               coalesce(pg_catalog.array_agg(x.requests), '{}'),
+               coalesce(pg_catalog.array_agg(x.errors), '{}'),
+               coalesce(pg_catalog.array_agg(x.cost), '{}'),
                coalesce(pg_catalog.bool_or(x.requests < 0), false)
         INTO v_delta_orgs, v_delta_requests, v_delta_errors, v_delta_costs, v_shrunk
         FROM (SELECT d.organization_id, pg_catalog.sum(d.requests) AS requests, pg_catalog.sum(d.errors) AS errors,
                      pg_catalog.sum(d.cost) AS cost
-              FROM ROWS FROM (pg_catalog.unnest(v_delta_orgs), pg_catalog.unnest(v_delta_months),
-                              pg_catalog.unnest(v_delta_requests), pg_catalog.unnest(v_delta_errors),
-                              pg_catalog.unnest(v_delta_costs)) AS d (organization_id, month, requests, errors, cost)
+              FROM ROWS FROM (pg_catalog.unnest(v_month_orgs), pg_catalog.unnest(v_months),
+                              pg_catalog.unnest(v_change_requests), pg_catalog.unnest(v_change_errors),
+                              pg_catalog.unnest(v_change_costs)) AS d (organization_id, month, requests, errors, cost)
               WHERE d.month >= v_window AND d.month < (v_window + interval '12 months')::date
               GROUP BY d.organization_id
               HAVING pg_catalog.sum(d.requests) <> 0 OR pg_catalog.sum(d.errors) <> 0

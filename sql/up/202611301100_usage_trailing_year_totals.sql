@@ -11,7 +11,7 @@
 -- the totals (concurrent refreshers serialize this last step only; each adds its own months' change, so the
 -- order does not matter). When the UTC month turns, the first refresh of the new month rebuilds
 -- the totals of the new window from the monthly rollups (usage.rebuild_trailing_year_totals(): one
--- aggregate over 12 months of monthly rows, about a second at 100 000 organizations, once a month);
+-- aggregate over 12 months of monthly rows, a few seconds at 100 000 organizations, once a month);
 -- until then the report sums the monthly rollups as before, so it is exact at all times.
 -- The refresh's probes of raw events (per bucket) and of hourly rows (per day) are now bounded at
 -- both ends in the index: the ends were computed in the join condition (`+ interval`, which is not

@@ -84,7 +84,7 @@ def up(settings: Settings, to: str | None = None, listener: Listener | None = No
 def _up_locked(settings: Settings, repository: source.Repository, target: Target, conn: Conn, to: str | None,
                listener: Listener | None, on_plan: Callable[[Plan], None] | None) -> RunOutcome:
     history.ensure_bookkeeping(conn)
-    plan = plan_up(repository, history.read_state(conn), to)
+    plan = plan_up(repository, history.read_state(conn), to, catalog.engine_facts(conn))
     if on_plan:
         on_plan(plan)
     outcome = RunOutcome(target, plan, None)
@@ -189,8 +189,9 @@ def status(settings: Settings) -> StatusReport:
         state = history.read_state(conn)
         holder = history.lock_holder(conn)
         security_warnings = catalog.security_warnings(conn)
+        engine = catalog.engine_facts(conn)
     return StatusReport(target=target, migrations=migration_states(repository, state),
-                        repeatables=repeatable_states(repository, state),
+                        repeatables=repeatable_states(repository, state, engine),
                         problems=integrity_problems(repository, state, "up"), bookkeeping=state.exists,
                         last_failure=state.last_failure, lock_holder=holder.describe() if holder else None,
                         last_change_at=state.last_change_at, warnings=repository.problems,
@@ -295,7 +296,7 @@ def render(settings: Settings, path: Path) -> str:
         absolute = settings.root / path
     absolute = absolute.resolve()
     if not absolute.is_file():
-        raise ConfigError(f"{path}: no such file", hint="give a file under policies/ or views/")
+        raise ConfigError(f"{path}: no such file", hint="give a file under policies/, views/ or citus/")
     try:
         absolute.relative_to(settings.root)
     except ValueError as exc:

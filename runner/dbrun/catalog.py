@@ -14,9 +14,38 @@ BOOKKEEPING_SCHEMA = "dbrun"
 
 # The "product schema" filter, on a pg_namespace aliased `n`: every schema but PostgreSQL's own
 # (pg_catalog, information_schema and the pg_* ones: pg_toast, pg_temp_N, ...; users cannot create a
-# schema named pg_*) and dbrun's bookkeeping. The SQL post-checks paste it verbatim (SQL files cannot
-# import it); tests/runner/test_product_schemas.py keeps every copy identical to this one.
-PRODUCT_SCHEMAS = f"n.nspname NOT IN ('pg_catalog', 'information_schema', '{BOOKKEEPING_SCHEMA}') AND n.nspname !~ '^pg_'"
+# schema named pg_*), dbrun's bookkeeping, and the Citus extension's own schemas on a Citus coordinator.
+# The SQL post-checks paste it verbatim (SQL files cannot import it);
+# tests/runner/test_product_schemas.py keeps every copy identical to this one.
+_NOT_PRODUCT = ("pg_catalog", "information_schema", BOOKKEEPING_SCHEMA, "citus", "citus_internal", "columnar",
+                "columnar_internal")
+PRODUCT_SCHEMAS = f"n.nspname NOT IN ({', '.join(repr(s) for s in _NOT_PRODUCT)}) AND n.nspname !~ '^pg_'"
+
+
+@dataclass(frozen=True)
+class EngineFacts:
+    """What kind of server a run targets: the extensions installed in the database, and on a Citus
+    coordinator how many tables it already distributes (0 on a fresh one)."""
+
+    extensions: frozenset[str] = frozenset()
+    distributed_tables: int = 0
+
+    @property
+    def citus(self) -> bool:
+        return "citus" in self.extensions
+
+
+PLAIN_POSTGRESQL = EngineFacts()
+
+
+def engine_facts(conn: Conn) -> EngineFacts:
+    extensions = frozenset(r[0] for r in conn.execute("SELECT extname FROM pg_extension").fetchall())
+    distributed = 0
+    if "citus" in extensions:
+        # Distributed and reference tables (not Citus-managed local tables, partitioning type 'n'
+        # with no shard key, which Citus creates on its own for foreign keys to reference tables).
+        distributed = _scalar(conn, "SELECT count(*) FROM pg_dist_partition WHERE partmethod <> 'n' OR repmodel = 't'")
+    return EngineFacts(extensions, int(distributed))
 
 
 def invalid_indexes(conn: Conn) -> list[str]:

@@ -168,7 +168,7 @@ def _run_display(c: Context) -> Iterator[tuple[Callable[[Plan], None], Callable[
         if not c.json and c.log_format is LogFormat.text:
             for note in plan.notes:
                 c.err.print(f"note: {note}", style="yellow")
-        total = len(plan.steps) + len(plan.repeatables)
+        total = len(plan.steps) + len(plan.repeatables) + len(plan.before) + len(plan.after)
         if total > PROGRESS_THRESHOLD and c.err.is_terminal and c.log_format is LogFormat.text:
             # Imported here: rich.progress costs start-up that status, health and history do not need.
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn

@@ -238,6 +238,9 @@ class Executor:
         self.run_id = run_id or str(uuid.uuid4())
         # --max-duration: no migration starts after this time.monotonic() value; batches stop at it.
         self.deadline = time.monotonic() + settings.max_duration_ms / 1000 if settings.max_duration_ms else None
+        # The plan's session settings (plan.CITUS_BOOTSTRAP_SETTINGS), set in every migration and
+        # policies/views transaction of the run; never in citus/before/ and citus/after/ files.
+        self.session_settings: dict[str, str] = {}
 
     def _past_deadline(self) -> bool:
         return self.deadline is not None and time.monotonic() >= self.deadline
@@ -245,7 +248,11 @@ class Executor:
     def run(self, plan: Plan) -> RunResult:
         result = RunResult(self.run_id, plan.direction)
         current = "the repeatables"
+        self.session_settings = dict(plan.session_settings)
         try:
+            if plan.before:
+                current = "citus/before"
+                result.repeatables.extend(self._engine_files(plan.before))
             for position, step in enumerate(plan.steps):
                 current = step.migration.name
                 if self._past_deadline():
@@ -266,7 +273,10 @@ class Executor:
                     result.migrations.append(self._non_transactional(step))
             current = "the repeatables"
             if plan.repeatables:
-                result.repeatables = self._repeatables(plan.repeatables)
+                result.repeatables.extend(self._repeatables(plan.repeatables))
+            if plan.after:
+                current = "citus/after"
+                result.repeatables.extend(self._engine_files(plan.after))
         except psycopg.OperationalError as exc:
             raise _connection_lost(exc, result, current) from exc
         return result
@@ -289,18 +299,23 @@ class Executor:
         return (lock if lock is not None else self.settings.lock_timeout_ms,
                 stmt if stmt is not None else self.settings.statement_timeout_ms)
 
-    def _limits_sql(self, script: Script | None, local: bool) -> str:
-        """The file's timeouts, and `dbrun.run_id` (the DDL audit event trigger tags DDL run by dbrun with it)."""
+    def _limits_sql(self, script: Script | None, local: bool, engine_file: bool = False) -> str:
+        """The file's timeouts, `dbrun.run_id` (the DDL audit event trigger tags DDL run by dbrun with it),
+        and, unless for an engine file (citus/), the plan's session settings."""
         lock_ms, statement_ms = self._limits(script)
         scope = "true" if local else "false"
         # Integers and a parsed uuid only: formatted into the text so that it can go in one simple-protocol
         # query with other statements of dbrun's own.
-        return (f"SELECT set_config('lock_timeout', '{int(lock_ms)}ms', {scope}), "
-                f"set_config('statement_timeout', '{int(statement_ms)}ms', {scope}), "
-                f"set_config('dbrun.run_id', '{uuid.UUID(self.run_id)}', {scope})")
+        limits = (f"SELECT set_config('lock_timeout', '{int(lock_ms)}ms', {scope}), "
+                  f"set_config('statement_timeout', '{int(statement_ms)}ms', {scope}), "
+                  f"set_config('dbrun.run_id', '{uuid.UUID(self.run_id)}', {scope})")
+        if not engine_file:
+            # Names and values are the plan's constants, not input.
+            limits += "".join(f", set_config('{name}', '{value}', {scope})" for name, value in self.session_settings.items())
+        return limits
 
-    def _set_limits(self, script: Script | None, local: bool) -> None:
-        self.conn.execute(self._limits_sql(script, local))
+    def _set_limits(self, script: Script | None, local: bool, engine_file: bool = False) -> None:
+        self.conn.execute(self._limits_sql(script, local, engine_file))
 
     def _begin_clean(self, script: Script) -> None:
         """BEGIN, the clean session (`connection.reset_session_sql`) and the file's limits, in one round
@@ -703,6 +718,30 @@ class Executor:
             self.listener(Event(event="repeatable", status="ok", run_id=self.run_id, name=result.name,
                                 duration_ms=result.duration_ms,
                                 statements=result.statements, rows=result.rows, checksum=result.checksum))
+        return results
+
+    def _engine_files(self, repeatables: list[Repeatable]) -> list[MigrationResult]:
+        """citus/before/ or citus/after/: each file in its own transaction, committed with its checksum, so
+        that what it creates is on every node before the next file (Citus propagates a role, for instance,
+        only when the transaction creating it commits)."""
+        results = []
+        for repeatable in repeatables:
+            started_at = datetime.now(UTC)
+
+            def attempt(repeatable: Repeatable = repeatable, started_at: datetime = started_at) -> MigrationResult:
+                with self.conn.transaction():
+                    reset_session(self.conn)
+                    self._set_limits(None, local=True, engine_file=True)
+                    return self._repeatable(repeatable, started_at)
+
+            try:
+                result = self._with_lock_retries(repeatable.key, None, attempt)
+            except _RepeatableFailed as failed:
+                raise failed.error from None
+            self.listener(Event(event="repeatable", status="ok", run_id=self.run_id, name=result.name,
+                                duration_ms=result.duration_ms, statements=result.statements, rows=result.rows,
+                                checksum=result.checksum))
+            results.append(result)
         return results
 
     def _repeatable(self, repeatable: Repeatable, started_at: datetime) -> MigrationResult:

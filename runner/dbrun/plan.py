@@ -11,11 +11,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from dbrun.catalog import PLAIN_POSTGRESQL, EngineFacts
 from dbrun.errors import Problem, ProblemsFound, UsageProblems
 from dbrun.history import HistoryState, MigrationState
 from dbrun.source import UP_DIR, Repeatable, Repository, Script, VersionedMigration
 
 Direction = Literal["up", "down"]
+
+# On a Citus coordinator that distributes nothing yet, the chain is built on the coordinator alone, as on
+# plain PostgreSQL, and citus/after/ then distributes it (Citus creates every object a distributed table
+# or function depends on, on every worker, when it distributes it). With DDL propagation on, a migration
+# that creates a schema as the migrator and objects in it as the owner role fails on the workers: Citus
+# sends the two over two connections (one per role) of one uncommitted transaction.
+CITUS_BOOTSTRAP_SETTINGS = {"citus.enable_ddl_propagation": "off"}
 
 
 @dataclass(frozen=True)
@@ -38,12 +46,18 @@ class Plan:
     direction: Direction
     steps: list[Step] = field(default_factory=list)
     repeatables: list[Repeatable] = field(default_factory=list)
+    # Engine-only repeatables (citus/before/, citus/after/), changed ones on a target with that engine:
+    # `before` runs ahead of the steps, `after` behind the policies and views; each file commits alone.
+    before: list[Repeatable] = field(default_factory=list)
+    after: list[Repeatable] = field(default_factory=list)
+    # Set (SET LOCAL) in every migration and policies/views transaction of this run.
+    session_settings: dict[str, str] = field(default_factory=dict)
     clear_repeatables: bool = False
     notes: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not self.steps and not self.repeatables
+        return not self.steps and not self.repeatables and not self.before and not self.after
 
 
 @dataclass(kw_only=True)
@@ -90,13 +104,21 @@ def migration_states(repository: Repository, state: HistoryState) -> list[Migrat
     return rows
 
 
-def repeatable_states(repository: Repository, state: HistoryState) -> dict[str, MigrationState]:
-    """Each repeatable's path -> PENDING (never applied), CHANGED (applied, since edited) or APPLIED."""
+def for_engine(repeatables: list[Repeatable], engine: EngineFacts) -> list[Repeatable]:
+    """The engine-only repeatables this target runs (those whose extension it has)."""
+    return [r for r in repeatables if r.requires_extension is None or r.requires_extension in engine.extensions]
+
+
+def repeatable_states(repository: Repository, state: HistoryState,
+                      engine: EngineFacts = PLAIN_POSTGRESQL) -> dict[str, MigrationState]:
+    """Each repeatable's path -> PENDING (never applied), CHANGED (applied, since edited) or APPLIED;
+    the engine-only ones (citus/) only on a target that runs them."""
     def label(key: str, checksum: str) -> MigrationState:
         if key not in state.repeatables:
             return MigrationState.PENDING
         return MigrationState.APPLIED if state.repeatables[key] == checksum else MigrationState.CHANGED
-    return {r.key: label(r.key, r.file.checksum) for r in repository.repeatables}
+    applicable = repository.repeatables + for_engine(repository.engine_repeatables, engine)
+    return {r.key: label(r.key, r.file.checksum) for r in applicable}
 
 
 def integrity_problems(repository: Repository, state: HistoryState, direction: Direction) -> list[Problem]:
@@ -146,7 +168,28 @@ def changed_repeatables(repository: Repository, state: HistoryState) -> list[Rep
     return [r for r in repository.repeatables if state.repeatables.get(r.key) != r.file.checksum]
 
 
-def plan_up(repository: Repository, state: HistoryState, to: str | None = None) -> Plan:
+def _changed(repeatables: list[Repeatable], state: HistoryState) -> list[Repeatable]:
+    return [r for r in repeatables if state.repeatables.get(r.key) != r.file.checksum]
+
+
+def _plan_engine(plan: Plan, repository: Repository, state: HistoryState, engine: EngineFacts,
+                 partial: bool) -> None:
+    """The engine's own files and settings: nothing at all on plain PostgreSQL. With `partial` (`--to`
+    left migrations pending) citus/after/ waits, like the policies and views: it describes the newest schema."""
+    applicable = for_engine(repository.engine_repeatables, engine)
+    if not engine.citus:
+        return
+    plan.before = _changed([r for r in applicable if r.phase == "before"], state)
+    if plan.steps and engine.distributed_tables == 0:
+        plan.session_settings = dict(CITUS_BOOTSTRAP_SETTINGS)
+        plan.notes.append("Citus coordinator with no distributed table: the migrations build the schema on the "
+                          "coordinator (citus.enable_ddl_propagation off); citus/after/ then distributes it")
+    if not partial:
+        plan.after = _changed([r for r in applicable if r.phase == "after"], state)
+
+
+def plan_up(repository: Repository, state: HistoryState, to: str | None = None,
+            engine: EngineFacts = PLAIN_POSTGRESQL) -> Plan:
     _refuse(integrity_problems(repository, state, "up"))
     if to is not None and repository.find(to) is None:
         raise UsageProblems("unknown target", [Problem("PLAN-TARGET", f"no migration {to!r} in {UP_DIR}",
@@ -173,6 +216,7 @@ def plan_up(repository: Repository, state: HistoryState, to: str | None = None) 
                           "and policies/views describe the newest schema")
     else:
         plan.repeatables = changed_repeatables(repository, state)
+    _plan_engine(plan, repository, state, engine, partial=bool(still_pending))
     return plan
 
 

@@ -117,6 +117,8 @@ def plan_renderable(plan: Plan) -> RenderableType:
     table = Table(title=f"plan ({plan.direction})", show_header=True, header_style="bold")
     for column in ("version", "name", "kind"):
         table.add_column(column)
+    for repeatable in plan.before:
+        table.add_row("-", repeatable.key, f"{repeatable.requires_extension} only, before the migrations (changed)")
     for step in plan.steps:
         directives = step.script.directives
         kind = (f"batch of {directives.batch.size} rows" if directives.batch else
@@ -124,6 +126,8 @@ def plan_renderable(plan: Plan) -> RenderableType:
         table.add_row(step.migration.version, step.migration.slug, kind + (" (resume)" if step.resume else ""))
     for repeatable in plan.repeatables:
         table.add_row("-", repeatable.key, "repeatable (changed)")
+    for repeatable in plan.after:
+        table.add_row("-", repeatable.key, f"{repeatable.requires_extension} only, after the repeatables (changed)")
     return table
 
 

@@ -29,6 +29,11 @@ DOWN_DIR = Path("sql/down")
 PRE_CHECKS_DIR = Path("sql/checks/pre")
 POST_CHECKS_DIR = Path("sql/checks/post")
 REPEATABLE_DIRS = (Path("policies"), Path("views"))
+# Repeatables for one engine only: `citus/before/` and `citus/after/` run only when the target database
+# has the `citus` extension (a Citus coordinator); plain PostgreSQL never runs them.
+CITUS_DIR = Path("citus")
+CITUS_EXTENSION = "citus"
+ENGINE_DIRS = (CITUS_DIR / "before", CITUS_DIR / "after")
 
 VERSIONED_NAME = re.compile(r"^(?P<version>\d{12})_(?P<slug>[a-z][a-z0-9]*(?:_[a-z0-9]+)*)\.sql$")
 SLUG = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
@@ -167,12 +172,23 @@ def _yoyo_migration_class() -> type:
 
 @dataclass(frozen=True)
 class Repeatable:
-    kind: str  # "policies" or "views"
+    kind: str  # "policies", "views", or for an engine's files "citus/before", "citus/after"
     file: SqlFile  # text and checksum are of the rendered SQL
 
     @property
     def key(self) -> str:
         return self.file.rel.as_posix()
+
+    @property
+    def requires_extension(self) -> str | None:
+        """The extension the target must have for this file to run (None: every target)."""
+        return CITUS_EXTENSION if self.kind.startswith(f"{CITUS_DIR.as_posix()}/") else None
+
+    @property
+    def phase(self) -> str:
+        """When it runs in `up`: "before" the pending migrations, "after" the policies and views, or with
+        them ("repeatable")."""
+        return self.kind.rsplit("/", 1)[1] if self.requires_extension else "repeatable"
 
 
 @dataclass(frozen=True)
@@ -190,6 +206,8 @@ class Repository:
     root: Path
     migrations: list[VersionedMigration] = field(default_factory=list)
     repeatables: list[Repeatable] = field(default_factory=list)
+    # citus/before/ and citus/after/: run only on a target with the citus extension (see plan.plan_up).
+    engine_repeatables: list[Repeatable] = field(default_factory=list)
     pre_checks: list[Check] = field(default_factory=list)
     post_checks: list[Check] = field(default_factory=list)
     # Loaded with strict=False only: what is wrong with the files (those files are left out).
@@ -948,9 +966,10 @@ def _template_error_line(exc: BaseException) -> int | None:
     return line
 
 
-def _load_repeatables(root: Path, variables: dict[str, Any], problems: _Collector) -> list[Repeatable]:
+def _load_repeatables(root: Path, variables: dict[str, Any], problems: _Collector,
+                      folders: tuple[Path, ...] = REPEATABLE_DIRS) -> list[Repeatable]:
     repeatables = []
-    for folder in REPEATABLE_DIRS:
+    for folder in folders:
         for path in _sql_files(root / folder):
             if path.name.startswith("_") and path.name.endswith(".j2"):
                 continue  # shared macros, included by other templates
@@ -962,11 +981,11 @@ def _load_repeatables(root: Path, variables: dict[str, Any], problems: _Collecto
                 if _is_empty_sql(text):
                     problems.add("SRC-EMPTY", "template renders to no SQL", rel)
                     continue
-                repeatables.append(Repeatable(folder.name, SqlFile(path, rel, text, sha256_hex(text.encode()))))
+                repeatables.append(Repeatable(folder.as_posix(), SqlFile(path, rel, text, sha256_hex(text.encode()))))
             elif path.suffix == ".sql":
                 file = _read_sql(root, path, problems)
                 if file is not None:
-                    repeatables.append(Repeatable(folder.name, file))
+                    repeatables.append(Repeatable(folder.as_posix(), file))
     return repeatables
 
 
@@ -987,6 +1006,7 @@ def load_repository(root: Path, variables: dict[str, Any] | None = None, now: da
         root=root,
         migrations=_pair(root, problems, now),
         repeatables=_load_repeatables(root, variables or {}, problems),
+        engine_repeatables=_load_repeatables(root, variables or {}, problems, ENGINE_DIRS),
         pre_checks=_load_checks(root, "pre", PRE_CHECKS_DIR, problems),
         post_checks=_load_checks(root, "post", POST_CHECKS_DIR, problems),
     )

@@ -9,7 +9,7 @@ SELECT r.rolname::text, format('%I.%I', n.nspname, c.relname), 'member of the ow
 FROM pg_catalog.pg_roles AS r
 CROSS JOIN pg_catalog.pg_class AS c
 JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-WHERE r.rolname IN ('app_rw', 'app_ro', 'app_ingest') AND c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbrun') AND n.nspname !~ '^pg_'
+WHERE r.rolname IN ('app_rw', 'app_ro', 'app_ingest') AND c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbrun', 'citus', 'citus_internal', 'columnar', 'columnar_internal') AND n.nspname !~ '^pg_'
   AND pg_catalog.pg_has_role(r.oid, c.relowner, 'MEMBER')
 UNION ALL
 SELECT r.rolname::text, format('%I.%I', n.nspname, c.relname), 'holds ' || priv.name
@@ -17,6 +17,6 @@ FROM pg_catalog.pg_roles AS r
 CROSS JOIN pg_catalog.pg_class AS c
 JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
 CROSS JOIN (VALUES ('TRUNCATE'), ('TRIGGER')) AS priv (name)
-WHERE r.rolname IN ('app_rw', 'app_ro', 'app_ingest') AND c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbrun') AND n.nspname !~ '^pg_'
+WHERE r.rolname IN ('app_rw', 'app_ro', 'app_ingest') AND c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbrun', 'citus', 'citus_internal', 'columnar', 'columnar_internal') AND n.nspname !~ '^pg_'
   AND pg_catalog.has_table_privilege(r.oid, c.oid, priv.name)
 ORDER BY 1, 2;

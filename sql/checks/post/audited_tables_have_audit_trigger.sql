@@ -8,7 +8,7 @@ SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) AS table_name,
 FROM pg_catalog.pg_class AS c
 JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbrun') AND n.nspname !~ '^pg_'
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbrun', 'citus', 'citus_internal', 'columnar', 'columnar_internal') AND n.nspname !~ '^pg_'
   AND EXISTS (SELECT FROM governance.column_classifications AS k
               WHERE k.schema_name = n.nspname AND k.table_name = c.relname AND k.classification IN ('pii', 'secret'))
   AND NOT EXISTS (

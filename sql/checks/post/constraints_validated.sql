@@ -8,5 +8,5 @@ SELECT k.conrelid::regclass::text AS table_name, k.conname AS constraint_name, '
 FROM pg_catalog.pg_constraint AS k
 JOIN pg_catalog.pg_namespace AS n ON n.oid = k.connamespace
 WHERE NOT k.convalidated AND k.contype IN ('c', 'f')
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbrun') AND n.nspname !~ '^pg_'
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbrun', 'citus', 'citus_internal', 'columnar', 'columnar_internal') AND n.nspname !~ '^pg_'
 ORDER BY 1, 2;

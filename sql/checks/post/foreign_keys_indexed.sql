@@ -5,7 +5,7 @@ SELECT format('%I.%I', n.nspname, c.relname) AS table_name, k.conname AS constra
 FROM pg_catalog.pg_constraint AS k
 JOIN pg_catalog.pg_class AS c ON c.oid = k.conrelid
 JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-WHERE k.contype = 'f' AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbrun') AND n.nspname !~ '^pg_'
+WHERE k.contype = 'f' AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbrun', 'citus', 'citus_internal', 'columnar', 'columnar_internal') AND n.nspname !~ '^pg_'
   AND NOT EXISTS (
       SELECT FROM pg_catalog.pg_index AS i
       WHERE i.indrelid = k.conrelid AND i.indisvalid AND i.indpred IS NULL

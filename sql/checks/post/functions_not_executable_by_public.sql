@@ -7,7 +7,7 @@ SELECT p.oid::regprocedure::text AS function_name,
             ELSE 'function executable by PUBLIC' END AS problem
 FROM pg_catalog.pg_proc AS p
 JOIN pg_catalog.pg_namespace AS n ON n.oid = p.pronamespace
-WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbrun') AND n.nspname !~ '^pg_'
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbrun', 'citus', 'citus_internal', 'columnar', 'columnar_internal') AND n.nspname !~ '^pg_'
   AND EXISTS (SELECT FROM pg_catalog.aclexplode(coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))) AS a
               WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')
   AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend AS d

@@ -11,7 +11,7 @@ LEFT JOIN pg_catalog.pg_depend AS d
     ON d.refobjid = c.oid AND d.refobjsubid = a.attnum AND d.classid = 'pg_catalog.pg_class'::regclass
    AND d.deptype = 'a'
 LEFT JOIN pg_catalog.pg_class AS s ON s.oid = d.objid AND s.relkind = 'S'
-WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbrun') AND n.nspname !~ '^pg_'
+WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbrun', 'citus', 'citus_internal', 'columnar', 'columnar_internal') AND n.nspname !~ '^pg_'
   AND (s.oid IS NOT NULL
        OR t.oid IN ('timestamp'::regtype, 'json'::regtype, 'varchar'::regtype, 'bpchar'::regtype)
        OR t.typelem IN ('timestamp'::regtype, 'json'::regtype, 'varchar'::regtype, 'bpchar'::regtype))

@@ -9,7 +9,7 @@ WITH parts AS (
     JOIN pg_catalog.pg_class AS p ON p.oid = i.inhparent
     JOIN pg_catalog.pg_namespace AS n ON n.oid = p.relnamespace
     WHERE c.relispartition AND p.relkind = 'p' AND p.relrowsecurity
-      AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbrun') AND n.nspname !~ '^pg_'
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbrun', 'citus', 'citus_internal', 'columnar', 'columnar_internal') AND n.nspname !~ '^pg_'
 )
 SELECT x.part::regclass::text AS partition_name, 'row level security not enabled' AS problem
 FROM parts AS x JOIN pg_catalog.pg_class AS c ON c.oid = x.part
@@ -42,5 +42,5 @@ SELECT pt.partdefid::regclass::text, 'default partition of ' || pt.partrelid::re
 FROM pg_catalog.pg_partitioned_table AS pt
 JOIN pg_catalog.pg_class AS p ON p.oid = pt.partrelid
 JOIN pg_catalog.pg_namespace AS n ON n.oid = p.relnamespace
-WHERE pt.partdefid <> 0 AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbrun') AND n.nspname !~ '^pg_'
+WHERE pt.partdefid <> 0 AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbrun', 'citus', 'citus_internal', 'columnar', 'columnar_internal') AND n.nspname !~ '^pg_'
 ORDER BY 1, 2;

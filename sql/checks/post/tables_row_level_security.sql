@@ -5,7 +5,7 @@ SELECT format('%I.%I', n.nspname, c.relname) AS table_name,
             ELSE 'tenant table without FORCE ROW LEVEL SECURITY' END AS problem
 FROM pg_catalog.pg_class AS c
 JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbrun') AND n.nspname !~ '^pg_'
+WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbrun', 'citus', 'citus_internal', 'columnar', 'columnar_internal') AND n.nspname !~ '^pg_'
   AND (NOT c.relrowsecurity
        OR (NOT c.relforcerowsecurity AND EXISTS (
            SELECT FROM pg_catalog.pg_attribute AS a

@@ -1,0 +1,35 @@
+"""citus/before/ and citus/after/ on a real Citus coordinator: run, in order, recorded, listed by status."""
+
+from __future__ import annotations
+
+from dbrun import api
+from dbrun.config import Settings
+from dbrun.history import MigrationState
+from tests.helpers.runner import query
+
+
+def test_up_runs_citus_before_first_and_citus_after_last(citus_product: api.RunOutcome) -> None:
+    assert citus_product.result is not None
+    names = [r.name for r in citus_product.result.repeatables]
+    before = [n for n in names if n.startswith("citus/before/")]
+    after = [n for n in names if n.startswith("citus/after/")]
+    assert before and after
+    assert names[:len(before)] == before and names[-len(after):] == after
+
+
+def test_roles_exist_on_every_worker_before_the_first_migration(citus_url: str, citus_cluster: object) -> None:
+    for url in citus_cluster.node_urls():  # type: ignore[attr-defined]
+        assert query(url, "SELECT rolname FROM pg_roles WHERE rolname LIKE 'app\\_%' ORDER BY 1") == [
+            ("app_auth",), ("app_ingest",), ("app_migrator",), ("app_owner",), ("app_ro",), ("app_rw",)]
+
+
+def test_status_lists_the_citus_files_applied(citus_url: str, citus_settings: Settings) -> None:
+    report = api.status(citus_settings)
+    citus_files = {path: state for path, state in report.repeatables.items() if path.startswith("citus/")}
+    assert citus_files and set(citus_files.values()) == {MigrationState.APPLIED}
+    assert report.health == "ok"
+
+
+def test_a_second_up_runs_nothing(citus_url: str, citus_settings: Settings) -> None:
+    outcome = api.up(citus_settings)
+    assert outcome.plan.empty and not outcome.checks_failed

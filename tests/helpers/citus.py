@@ -1,0 +1,89 @@
+"""A real Citus cluster for the tests marked `citus`: a coordinator and workers on local ports.
+
+The cluster is made by the shared `cluster.sh` (../shared/citus, or $DBRUN_CITUS_DIR), which needs
+Citus built into the local PostgreSQL by its `build.sh` (the Citus CI job, `.ci/citus`, runs it). As
+root, the servers run as the `postgres` OS user, so the cluster lives in a temporary folder that user
+can reach (never under /root).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SHARED_CITUS_DIRS = (REPO_ROOT.parent / "shared" / "citus", Path("/work/shared/citus"))
+
+
+class CitusUnavailable(RuntimeError):
+    """Citus cannot be started here: the message says what to install or set."""
+
+
+def citus_dir() -> Path:
+    """The folder with cluster.sh and build.sh: $DBRUN_CITUS_DIR, else <repo>/../shared/citus, else
+    /work/shared/citus."""
+    override = os.environ.get("DBRUN_CITUS_DIR")
+    candidates = (Path(override),) if override else SHARED_CITUS_DIRS
+    for candidate in candidates:
+        if (candidate / "cluster.sh").is_file():
+            return candidate
+    raise CitusUnavailable(f"no cluster.sh in {', '.join(str(c) for c in candidates)}: "
+                           "set DBRUN_CITUS_DIR to the folder holding Citus's build.sh and cluster.sh")
+
+
+def citus_installed() -> bool:
+    """Whether Citus is built into the PostgreSQL that pg_config names (build.sh installs it there)."""
+    pkglibdir = subprocess.run(["pg_config", "--pkglibdir"], capture_output=True, text=True, check=True).stdout.strip()
+    return (Path(pkglibdir) / "citus.so").is_file()
+
+
+@dataclass
+class CitusCluster:
+    """A coordinator and `workers` workers in `directory`; `url` is the coordinator's `postgres` database."""
+
+    directory: Path
+    url: str
+    workers: int
+
+    @classmethod
+    def start(cls, workers: int = 2) -> CitusCluster:
+        if not citus_installed():
+            raise CitusUnavailable("Citus is not installed into this PostgreSQL: run "
+                                   f"`bash {citus_dir() / 'build.sh'}` first (as root; about 3 minutes)")
+        directory = Path(tempfile.mkdtemp(prefix="dbrun-citus-", dir="/tmp"))
+        directory.chmod(0o755)  # the postgres OS user runs the servers when we are root
+        try:
+            url = _cluster_sh("start", directory, str(workers)).strip().splitlines()[-1]
+        except BaseException:
+            _stop(directory)
+            raise
+        return cls(directory, url, workers)
+
+    def stop(self) -> None:
+        _stop(self.directory)
+
+    def node_urls(self) -> list[str]:
+        """Every node's `postgres` database: the coordinator first, then the workers."""
+        names = ["coordinator"] + [f"worker{i}" for i in range(1, self.workers + 1)]
+        return [f"postgresql://postgres@127.0.0.1:{(self.directory / f'{n}.port').read_text().strip()}/postgres"
+                for n in names]
+
+
+def _cluster_sh(*args: str | Path) -> str:
+    script = citus_dir() / "cluster.sh"
+    done = subprocess.run(["bash", str(script), *map(str, args)], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise CitusUnavailable(f"{script} {' '.join(map(str, args))} failed ({done.returncode}): "
+                               f"{(done.stderr or done.stdout).strip()[-2000:]}")
+    return done.stdout
+
+
+def _stop(directory: Path) -> None:
+    try:
+        _cluster_sh("stop", directory)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)

@@ -1,0 +1,100 @@
+"""citus/before/ and citus/after/: engine-only repeatables that plain PostgreSQL never runs.
+
+The plan's side is tested without a database (the engine is a fact handed to it); the run on plain
+PostgreSQL against a real server. What happens on a Citus coordinator is tested in tests/citus/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from dbrun import api
+from dbrun.catalog import EngineFacts
+from dbrun.history import HistoryState, MigrationState
+from dbrun.plan import CITUS_BOOTSTRAP_SETTINGS, plan_up
+from dbrun.source import load_repository
+from tests.helpers.runner import query, two_migrations
+
+Make = Callable[..., Path]
+CITUS = EngineFacts(frozenset({"plpgsql", "citus"}), distributed_tables=0)
+# A file that fails wherever it runs: plain PostgreSQL must never run it.
+FAILS_IF_RUN = "-- Citus only\nSELECT 1 / 0;\n"
+
+
+def _engine_files(before: str = FAILS_IF_RUN, after: str = FAILS_IF_RUN) -> dict[str, str | bytes]:
+    files = two_migrations()
+    files["citus/before/10_roles.sql"] = before
+    files["citus/after/10_distribute.sql"] = after
+    files["views/10_account_names.sql"] = "CREATE OR REPLACE VIEW account_names AS SELECT name FROM accounts;\n"
+    return files
+
+
+def test_engine_files_load_apart_from_policies_and_views(make_repo: Make) -> None:
+    repository = load_repository(make_repo(_engine_files()))
+    assert [r.key for r in repository.repeatables] == ["views/10_account_names.sql"]
+    assert [(r.key, r.phase, r.requires_extension) for r in repository.engine_repeatables] == [
+        ("citus/before/10_roles.sql", "before", "citus"), ("citus/after/10_distribute.sql", "after", "citus")]
+
+
+def test_plain_postgresql_plans_no_engine_file(make_repo: Make) -> None:
+    plan = plan_up(load_repository(make_repo(_engine_files())), HistoryState(exists=False))
+    assert (plan.before, plan.after, plan.session_settings) == ([], [], {})
+
+
+def test_citus_plans_before_and_after_around_the_migrations(make_repo: Make) -> None:
+    plan = plan_up(load_repository(make_repo(_engine_files())), HistoryState(exists=False), engine=CITUS)
+    assert [r.key for r in plan.before] == ["citus/before/10_roles.sql"]
+    assert [r.key for r in plan.after] == ["citus/after/10_distribute.sql"]
+    assert [r.key for r in plan.repeatables] == ["views/10_account_names.sql"]
+
+
+def test_citus_builds_the_chain_without_ddl_propagation_only_while_nothing_is_distributed(make_repo: Make) -> None:
+    repository = load_repository(make_repo(_engine_files()))
+    fresh = plan_up(repository, HistoryState(exists=False), engine=CITUS)
+    distributed = plan_up(repository, HistoryState(exists=False),
+                          engine=EngineFacts(CITUS.extensions, distributed_tables=3))
+    assert fresh.session_settings == CITUS_BOOTSTRAP_SETTINGS == {"citus.enable_ddl_propagation": "off"}
+    assert distributed.session_settings == {}
+
+
+def test_citus_after_waits_while_to_leaves_migrations_pending(make_repo: Make) -> None:
+    plan = plan_up(load_repository(make_repo(_engine_files())), HistoryState(exists=False), "202601010000",
+                   engine=CITUS)
+    assert [r.key for r in plan.before] == ["citus/before/10_roles.sql"]
+    assert plan.after == []
+
+
+def test_unchanged_engine_files_are_not_planned_again(make_repo: Make) -> None:
+    repository = load_repository(make_repo(_engine_files()))
+    state = HistoryState(exists=True, repeatables={r.key: r.file.checksum for r in repository.engine_repeatables})
+    plan = plan_up(repository, state, engine=CITUS)
+    assert (plan.before, plan.after) == ([], [])
+
+
+def test_up_on_plain_postgresql_never_runs_the_citus_folder(make_repo: Make, db_url: str, settings_for: Any) -> None:
+    settings = settings_for(make_repo(_engine_files()), db_url)
+    outcome = api.up(settings)
+    assert [r.name for r in outcome.result.repeatables] == ["views/10_account_names.sql"]
+    assert query(db_url, "SELECT path FROM dbrun.repeatables ORDER BY path") == [("views/10_account_names.sql",)]
+
+
+def test_status_on_plain_postgresql_does_not_list_the_citus_folder(make_repo: Make, db_url: str,
+                                                                   settings_for: Any) -> None:
+    settings = settings_for(make_repo(_engine_files()), db_url)
+    api.up(settings)
+    report = api.status(settings)
+    assert report.repeatables == {"views/10_account_names.sql": MigrationState.APPLIED}
+    assert report.health == "ok"
+
+
+def test_render_prints_a_citus_file(make_repo: Make, db_url: str, settings_for: Any) -> None:
+    root = make_repo(_engine_files(before="-- roles\nSELECT {{ 1 + 1 }};\n"))
+    (root / "citus/before/10_roles.sql").rename(root / "citus/before/10_roles.sql.j2")
+    assert api.render(settings_for(root, db_url), Path("citus/before/10_roles.sql.j2")) == "-- roles\nSELECT 2;\n"
+
+
+def test_the_product_repository_runs_no_citus_file_on_plain_postgresql(product_url: str) -> None:
+    assert query(product_url, "SELECT count(*) FROM dbrun.repeatables WHERE path LIKE 'citus/%'") == [(0,)]
+    assert query(product_url, "SELECT count(*) FROM pg_extension WHERE extname = 'citus'") == [(0,)]

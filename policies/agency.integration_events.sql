@@ -15,23 +15,23 @@ GRANT SELECT ON agency.integration_events TO app_ro;
 -- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
 DROP POLICY IF EXISTS integration_events_select_tenant ON agency.integration_events;
 CREATE POLICY integration_events_select_tenant ON agency.integration_events FOR SELECT TO app_rw, app_ro, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS integration_events_insert_tenant ON agency.integration_events;
 CREATE POLICY integration_events_insert_tenant ON agency.integration_events FOR INSERT TO app_rw, app_owner
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS integration_events_update_tenant ON agency.integration_events;
 CREATE POLICY integration_events_update_tenant ON agency.integration_events FOR UPDATE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()))
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id())
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS integration_events_delete_tenant ON agency.integration_events;
 CREATE POLICY integration_events_delete_tenant ON agency.integration_events FOR DELETE TO app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 
 -- Why: the owner's explicit opt-out (app.all_tenants = 'on'), for migrations and backfills across tenants.
 DROP POLICY IF EXISTS integration_events_all_cross_tenant ON agency.integration_events;
 CREATE POLICY integration_events_all_cross_tenant ON agency.integration_events FOR ALL TO app_owner
-    USING ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on')
-    WITH CHECK ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on');
+    USING (pg_catalog.current_setting('app.all_tenants', true) = 'on')
+    WITH CHECK (pg_catalog.current_setting('app.all_tenants', true) = 'on');
 
 -- Why: the same truth on every partition, and no direct path into one for the app roles.
 SELECT usage.police_partitions('agency.integration_events');

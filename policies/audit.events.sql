@@ -11,4 +11,4 @@ GRANT USAGE ON SCHEMA audit TO app_rw, app_ro;
 -- Why: kept so that a grant made by mistake still shows a role only its tenant's events.
 DROP POLICY IF EXISTS events_select_tenant ON audit.events;
 CREATE POLICY events_select_tenant ON audit.events FOR SELECT TO app_rw, app_ro
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());

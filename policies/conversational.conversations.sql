@@ -16,21 +16,21 @@ GRANT SELECT (
 -- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
 DROP POLICY IF EXISTS conversations_select_tenant ON conversational.conversations;
 CREATE POLICY conversations_select_tenant ON conversational.conversations FOR SELECT TO app_rw, app_ro, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS conversations_insert_tenant ON conversational.conversations;
 CREATE POLICY conversations_insert_tenant ON conversational.conversations FOR INSERT TO app_rw, app_owner
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS conversations_update_tenant ON conversational.conversations;
 CREATE POLICY conversations_update_tenant ON conversational.conversations FOR UPDATE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()))
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id())
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS conversations_delete_tenant ON conversational.conversations;
 CREATE POLICY conversations_delete_tenant ON conversational.conversations FOR DELETE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 
 -- Why: the owner's explicit opt-out (app.all_tenants = 'on', set for a maintenance session such as a
 -- backfill run by the migrator); the setting means nothing to app_rw and app_ro.
 DROP POLICY IF EXISTS conversations_all_cross_tenant ON conversational.conversations;
 CREATE POLICY conversations_all_cross_tenant ON conversational.conversations FOR ALL TO app_owner
-    USING ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on')
-    WITH CHECK ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on');
+    USING (pg_catalog.current_setting('app.all_tenants', true) = 'on')
+    WITH CHECK (pg_catalog.current_setting('app.all_tenants', true) = 'on');

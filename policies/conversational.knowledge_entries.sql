@@ -14,21 +14,21 @@ GRANT SELECT (
 -- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
 DROP POLICY IF EXISTS knowledge_entries_select_tenant ON conversational.knowledge_entries;
 CREATE POLICY knowledge_entries_select_tenant ON conversational.knowledge_entries FOR SELECT TO app_rw, app_ro, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS knowledge_entries_insert_tenant ON conversational.knowledge_entries;
 CREATE POLICY knowledge_entries_insert_tenant ON conversational.knowledge_entries FOR INSERT TO app_rw, app_owner
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS knowledge_entries_update_tenant ON conversational.knowledge_entries;
 CREATE POLICY knowledge_entries_update_tenant ON conversational.knowledge_entries FOR UPDATE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()))
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id())
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS knowledge_entries_delete_tenant ON conversational.knowledge_entries;
 CREATE POLICY knowledge_entries_delete_tenant ON conversational.knowledge_entries FOR DELETE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 
 -- Why: the owner's explicit opt-out (app.all_tenants = 'on', set for a maintenance session such as a
 -- backfill run by the migrator); the setting means nothing to app_rw and app_ro.
 DROP POLICY IF EXISTS knowledge_entries_all_cross_tenant ON conversational.knowledge_entries;
 CREATE POLICY knowledge_entries_all_cross_tenant ON conversational.knowledge_entries FOR ALL TO app_owner
-    USING ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on')
-    WITH CHECK ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on');
+    USING (pg_catalog.current_setting('app.all_tenants', true) = 'on')
+    WITH CHECK (pg_catalog.current_setting('app.all_tenants', true) = 'on');

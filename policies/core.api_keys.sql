@@ -19,17 +19,17 @@ GRANT UPDATE (last_used_at) ON core.api_keys TO app_auth;
 -- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
 DROP POLICY IF EXISTS api_keys_select_tenant ON core.api_keys;
 CREATE POLICY api_keys_select_tenant ON core.api_keys FOR SELECT TO app_rw, app_ro, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS api_keys_insert_tenant ON core.api_keys;
 CREATE POLICY api_keys_insert_tenant ON core.api_keys FOR INSERT TO app_rw, app_owner
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS api_keys_update_tenant ON core.api_keys;
 CREATE POLICY api_keys_update_tenant ON core.api_keys FOR UPDATE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()))
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id())
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS api_keys_delete_tenant ON core.api_keys;
 CREATE POLICY api_keys_delete_tenant ON core.api_keys FOR DELETE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 
 -- Why: authentication looks a key up by prefix before the tenant is known, and records its use.
 DROP POLICY IF EXISTS api_keys_select_auth ON core.api_keys;
@@ -41,5 +41,5 @@ CREATE POLICY api_keys_update_auth ON core.api_keys FOR UPDATE TO app_auth USING
 -- tenants; only the owner, only with its explicit opt-out set for the call (see usage rollups).
 DROP POLICY IF EXISTS api_keys_all_cross_tenant ON core.api_keys;
 CREATE POLICY api_keys_all_cross_tenant ON core.api_keys FOR ALL TO app_owner
-    USING ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on')
-    WITH CHECK ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on');
+    USING (pg_catalog.current_setting('app.all_tenants', true) = 'on')
+    WITH CHECK (pg_catalog.current_setting('app.all_tenants', true) = 'on');

@@ -10,14 +10,14 @@ GRANT SELECT ON core.budgets TO app_ro;
 -- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
 DROP POLICY IF EXISTS budgets_select_tenant ON core.budgets;
 CREATE POLICY budgets_select_tenant ON core.budgets FOR SELECT TO app_rw, app_ro, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS budgets_insert_tenant ON core.budgets;
 CREATE POLICY budgets_insert_tenant ON core.budgets FOR INSERT TO app_rw, app_owner
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS budgets_update_tenant ON core.budgets;
 CREATE POLICY budgets_update_tenant ON core.budgets FOR UPDATE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()))
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id())
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS budgets_delete_tenant ON core.budgets;
 CREATE POLICY budgets_delete_tenant ON core.budgets FOR DELETE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());

@@ -15,23 +15,23 @@ GRANT SELECT (organization_id, status, deleted_at) ON core.organizations TO app_
 -- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
 DROP POLICY IF EXISTS organizations_select_tenant ON core.organizations;
 CREATE POLICY organizations_select_tenant ON core.organizations FOR SELECT TO app_rw, app_ro, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS organizations_insert_tenant ON core.organizations;
 CREATE POLICY organizations_insert_tenant ON core.organizations FOR INSERT TO app_rw, app_owner
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS organizations_update_tenant ON core.organizations;
 CREATE POLICY organizations_update_tenant ON core.organizations FOR UPDATE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()))
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id())
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS organizations_delete_tenant ON core.organizations;
 CREATE POLICY organizations_delete_tenant ON core.organizations FOR DELETE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 
 -- Why: the owner's explicit opt-out (app.all_tenants = 'on' for one transaction): validating a foreign
 -- key to organizations on a populated tenant table reads every organization (202611291625).
 DROP POLICY IF EXISTS organizations_select_cross_tenant ON core.organizations;
 CREATE POLICY organizations_select_cross_tenant ON core.organizations FOR SELECT TO app_owner
-    USING ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on');
+    USING (pg_catalog.current_setting('app.all_tenants', true) = 'on');
 
 -- Why: key authentication must check the organization before the tenant is known.
 DROP POLICY IF EXISTS organizations_select_auth ON core.organizations;
@@ -41,5 +41,5 @@ CREATE POLICY organizations_select_auth ON core.organizations FOR SELECT TO app_
 -- tenants; only the owner, only with its explicit opt-out set for the call (see usage rollups).
 DROP POLICY IF EXISTS organizations_all_cross_tenant ON core.organizations;
 CREATE POLICY organizations_all_cross_tenant ON core.organizations FOR ALL TO app_owner
-    USING ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on')
-    WITH CHECK ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on');
+    USING (pg_catalog.current_setting('app.all_tenants', true) = 'on')
+    WITH CHECK (pg_catalog.current_setting('app.all_tenants', true) = 'on');

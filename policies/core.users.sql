@@ -17,17 +17,17 @@ GRANT SELECT (organization_id, user_id, deleted_at) ON core.users TO app_auth;
 -- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
 DROP POLICY IF EXISTS users_select_tenant ON core.users;
 CREATE POLICY users_select_tenant ON core.users FOR SELECT TO app_rw, app_ro, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS users_insert_tenant ON core.users;
 CREATE POLICY users_insert_tenant ON core.users FOR INSERT TO app_rw, app_owner
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS users_update_tenant ON core.users;
 CREATE POLICY users_update_tenant ON core.users FOR UPDATE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()))
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id())
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS users_delete_tenant ON core.users;
 CREATE POLICY users_delete_tenant ON core.users FOR DELETE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 
 -- Why: key authentication must check the user before the tenant is known.
 DROP POLICY IF EXISTS users_select_auth ON core.users;
@@ -37,5 +37,5 @@ CREATE POLICY users_select_auth ON core.users FOR SELECT TO app_auth USING (true
 -- tenants; only the owner, only with its explicit opt-out set for the call (see usage rollups).
 DROP POLICY IF EXISTS users_all_cross_tenant ON core.users;
 CREATE POLICY users_all_cross_tenant ON core.users FOR ALL TO app_owner
-    USING ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on')
-    WITH CHECK ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on');
+    USING (pg_catalog.current_setting('app.all_tenants', true) = 'on')
+    WITH CHECK (pg_catalog.current_setting('app.all_tenants', true) = 'on');

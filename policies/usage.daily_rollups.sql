@@ -9,22 +9,22 @@ GRANT SELECT ON usage.daily_rollups TO app_rw, app_ro;
 -- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
 DROP POLICY IF EXISTS daily_rollups_select_tenant ON usage.daily_rollups;
 CREATE POLICY daily_rollups_select_tenant ON usage.daily_rollups FOR SELECT TO app_rw, app_ro, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS daily_rollups_insert_tenant ON usage.daily_rollups;
 CREATE POLICY daily_rollups_insert_tenant ON usage.daily_rollups FOR INSERT TO app_owner
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS daily_rollups_update_tenant ON usage.daily_rollups;
 CREATE POLICY daily_rollups_update_tenant ON usage.daily_rollups FOR UPDATE TO app_owner
-    USING (organization_id = (SELECT app.current_org_id()))
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id())
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS daily_rollups_delete_tenant ON usage.daily_rollups;
 CREATE POLICY daily_rollups_delete_tenant ON usage.daily_rollups FOR DELETE TO app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 
 -- Why: the refresh recomputes buckets of every tenant; only with the owner's explicit opt-out.
 -- Named daily_rollups_all_all_tenants until 2026-11: dropped here so databases that have it converge.
 DROP POLICY IF EXISTS daily_rollups_all_all_tenants ON usage.daily_rollups;
 DROP POLICY IF EXISTS daily_rollups_all_cross_tenant ON usage.daily_rollups;
 CREATE POLICY daily_rollups_all_cross_tenant ON usage.daily_rollups FOR ALL TO app_owner
-    USING ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on')
-    WITH CHECK ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on');
+    USING (pg_catalog.current_setting('app.all_tenants', true) = 'on')
+    WITH CHECK (pg_catalog.current_setting('app.all_tenants', true) = 'on');

@@ -20,17 +20,17 @@ GRANT SELECT ON usage.events TO app_ro;
 -- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
 DROP POLICY IF EXISTS events_select_tenant ON usage.events;
 CREATE POLICY events_select_tenant ON usage.events FOR SELECT TO app_rw, app_ro, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS events_insert_tenant ON usage.events;
 CREATE POLICY events_insert_tenant ON usage.events FOR INSERT TO app_rw, app_owner
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS events_update_tenant ON usage.events;
 CREATE POLICY events_update_tenant ON usage.events FOR UPDATE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()))
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id())
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS events_delete_tenant ON usage.events;
 CREATE POLICY events_delete_tenant ON usage.events FOR DELETE TO app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 
 -- Why: the gateway writes batches of many organizations; which organization an event belongs to was
 -- decided when it authenticated the API key, and the validation trigger checks the pair exists.
@@ -41,7 +41,7 @@ CREATE POLICY events_insert_ingest ON usage.events FOR INSERT TO app_ingest
 -- Why: the owner's explicit opt-out, for the rollup refresh and cross-tenant reporting functions.
 DROP POLICY IF EXISTS events_select_all_tenants ON usage.events;
 CREATE POLICY events_select_all_tenants ON usage.events FOR SELECT TO app_owner
-    USING ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on');
+    USING (pg_catalog.current_setting('app.all_tenants', true) = 'on');
 
 -- Why: the same truth on every partition, and no direct path into one for the app roles.
 SELECT usage.police_partitions('usage.events');

@@ -9,23 +9,23 @@ GRANT SELECT ON usage.monthly_rollups TO app_rw, app_ro;
 -- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
 DROP POLICY IF EXISTS monthly_rollups_select_tenant ON usage.monthly_rollups;
 CREATE POLICY monthly_rollups_select_tenant ON usage.monthly_rollups FOR SELECT TO app_rw, app_ro, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS monthly_rollups_insert_tenant ON usage.monthly_rollups;
 CREATE POLICY monthly_rollups_insert_tenant ON usage.monthly_rollups FOR INSERT TO app_owner
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS monthly_rollups_update_tenant ON usage.monthly_rollups;
 CREATE POLICY monthly_rollups_update_tenant ON usage.monthly_rollups FOR UPDATE TO app_owner
-    USING (organization_id = (SELECT app.current_org_id()))
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id())
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS monthly_rollups_delete_tenant ON usage.monthly_rollups;
 CREATE POLICY monthly_rollups_delete_tenant ON usage.monthly_rollups FOR DELETE TO app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 
 -- Why: the refresh recomputes months of every tenant and the top-organizations report reads them
--- all; only with the owner's explicit opt-out. The comparison sits inside the init-plan, so the
--- policy's condition is a boolean parameter, which the planner estimates at half the table; with
--- `(SELECT setting) = 'on'` it estimated 0.5 % and sorted a year of months instead of hashing them.
+-- all; only with the owner's explicit opt-out. No sub-select (Citus refuses subqueries in the
+-- policies of distributed tables): the comparison has no column, so the planner evaluates it once,
+-- as a one-time filter.
 DROP POLICY IF EXISTS monthly_rollups_all_cross_tenant ON usage.monthly_rollups;
 CREATE POLICY monthly_rollups_all_cross_tenant ON usage.monthly_rollups FOR ALL TO app_owner
-    USING ((SELECT pg_catalog.current_setting('app.all_tenants', true) = 'on'))
-    WITH CHECK ((SELECT pg_catalog.current_setting('app.all_tenants', true) = 'on'));
+    USING (pg_catalog.current_setting('app.all_tenants', true) = 'on')
+    WITH CHECK (pg_catalog.current_setting('app.all_tenants', true) = 'on');

@@ -12,5 +12,5 @@ REVOKE ALL ON usage.rollup_dirty_buckets FROM app_rw, app_ro, app_auth;
 DROP POLICY IF EXISTS rollup_marks_all_all_tenants ON usage.rollup_marks;
 DROP POLICY IF EXISTS rollup_marks_all_cross_tenant ON usage.rollup_marks;
 CREATE POLICY rollup_marks_all_cross_tenant ON usage.rollup_marks FOR ALL TO app_owner
-    USING ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on')
-    WITH CHECK ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on');
+    USING (pg_catalog.current_setting('app.all_tenants', true) = 'on')
+    WITH CHECK (pg_catalog.current_setting('app.all_tenants', true) = 'on');

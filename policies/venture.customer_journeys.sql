@@ -12,14 +12,14 @@ GRANT SELECT ON venture.customer_journeys TO app_ro;
 -- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
 DROP POLICY IF EXISTS customer_journeys_select_tenant ON venture.customer_journeys;
 CREATE POLICY customer_journeys_select_tenant ON venture.customer_journeys FOR SELECT TO app_rw, app_ro, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS customer_journeys_insert_tenant ON venture.customer_journeys;
 CREATE POLICY customer_journeys_insert_tenant ON venture.customer_journeys FOR INSERT TO app_rw, app_owner
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS customer_journeys_update_tenant ON venture.customer_journeys;
 CREATE POLICY customer_journeys_update_tenant ON venture.customer_journeys FOR UPDATE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()))
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id())
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS customer_journeys_delete_tenant ON venture.customer_journeys;
 CREATE POLICY customer_journeys_delete_tenant ON venture.customer_journeys FOR DELETE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());

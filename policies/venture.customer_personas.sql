@@ -13,14 +13,14 @@ GRANT SELECT ON venture.customer_personas TO app_ro;
 -- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
 DROP POLICY IF EXISTS customer_personas_select_tenant ON venture.customer_personas;
 CREATE POLICY customer_personas_select_tenant ON venture.customer_personas FOR SELECT TO app_rw, app_ro, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS customer_personas_insert_tenant ON venture.customer_personas;
 CREATE POLICY customer_personas_insert_tenant ON venture.customer_personas FOR INSERT TO app_rw, app_owner
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS customer_personas_update_tenant ON venture.customer_personas;
 CREATE POLICY customer_personas_update_tenant ON venture.customer_personas FOR UPDATE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()))
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id())
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS customer_personas_delete_tenant ON venture.customer_personas;
 CREATE POLICY customer_personas_delete_tenant ON venture.customer_personas FOR DELETE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());

@@ -12,14 +12,14 @@ GRANT SELECT ON venture.customer_sentiment_history TO app_ro;
 -- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
 DROP POLICY IF EXISTS customer_sentiment_history_select_tenant ON venture.customer_sentiment_history;
 CREATE POLICY customer_sentiment_history_select_tenant ON venture.customer_sentiment_history FOR SELECT TO app_rw, app_ro, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS customer_sentiment_history_insert_tenant ON venture.customer_sentiment_history;
 CREATE POLICY customer_sentiment_history_insert_tenant ON venture.customer_sentiment_history FOR INSERT TO app_rw, app_owner
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS customer_sentiment_history_update_tenant ON venture.customer_sentiment_history;
 CREATE POLICY customer_sentiment_history_update_tenant ON venture.customer_sentiment_history FOR UPDATE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()))
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id())
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS customer_sentiment_history_delete_tenant ON venture.customer_sentiment_history;
 CREATE POLICY customer_sentiment_history_delete_tenant ON venture.customer_sentiment_history FOR DELETE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());

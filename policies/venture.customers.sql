@@ -12,14 +12,14 @@ GRANT SELECT (organization_id, customer_id, created_at, updated_at, erased_at) O
 -- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
 DROP POLICY IF EXISTS customers_select_tenant ON venture.customers;
 CREATE POLICY customers_select_tenant ON venture.customers FOR SELECT TO app_rw, app_ro, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS customers_insert_tenant ON venture.customers;
 CREATE POLICY customers_insert_tenant ON venture.customers FOR INSERT TO app_rw, app_owner
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS customers_update_tenant ON venture.customers;
 CREATE POLICY customers_update_tenant ON venture.customers FOR UPDATE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()))
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id())
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS customers_delete_tenant ON venture.customers;
 CREATE POLICY customers_delete_tenant ON venture.customers FOR DELETE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());

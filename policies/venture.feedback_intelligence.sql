@@ -20,19 +20,19 @@ GRANT SELECT (
 -- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
 DROP POLICY IF EXISTS feedback_intelligence_select_tenant ON venture.feedback_intelligence;
 CREATE POLICY feedback_intelligence_select_tenant ON venture.feedback_intelligence FOR SELECT TO app_rw, app_ro, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS feedback_intelligence_insert_tenant ON venture.feedback_intelligence;
 CREATE POLICY feedback_intelligence_insert_tenant ON venture.feedback_intelligence FOR INSERT TO app_rw, app_owner
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS feedback_intelligence_update_tenant ON venture.feedback_intelligence;
 CREATE POLICY feedback_intelligence_update_tenant ON venture.feedback_intelligence FOR UPDATE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()))
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id())
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS feedback_intelligence_delete_tenant ON venture.feedback_intelligence;
 CREATE POLICY feedback_intelligence_delete_tenant ON venture.feedback_intelligence FOR DELETE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 
 -- Why: the trend refresh reads the feedback of every tenant; only with the owner's explicit opt-out.
 DROP POLICY IF EXISTS feedback_intelligence_select_cross_tenant ON venture.feedback_intelligence;
 CREATE POLICY feedback_intelligence_select_cross_tenant ON venture.feedback_intelligence FOR SELECT TO app_owner
-    USING ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on');
+    USING (pg_catalog.current_setting('app.all_tenants', true) = 'on');

@@ -9,20 +9,20 @@ GRANT SELECT ON venture.feedback_trends TO app_rw, app_ro;
 -- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
 DROP POLICY IF EXISTS feedback_trends_select_tenant ON venture.feedback_trends;
 CREATE POLICY feedback_trends_select_tenant ON venture.feedback_trends FOR SELECT TO app_rw, app_ro, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS feedback_trends_insert_tenant ON venture.feedback_trends;
 CREATE POLICY feedback_trends_insert_tenant ON venture.feedback_trends FOR INSERT TO app_owner
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS feedback_trends_update_tenant ON venture.feedback_trends;
 CREATE POLICY feedback_trends_update_tenant ON venture.feedback_trends FOR UPDATE TO app_owner
-    USING (organization_id = (SELECT app.current_org_id()))
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id())
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS feedback_trends_delete_tenant ON venture.feedback_trends;
 CREATE POLICY feedback_trends_delete_tenant ON venture.feedback_trends FOR DELETE TO app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 
 -- Why: the refresh recomputes periods of every tenant; only with the owner's explicit opt-out.
 DROP POLICY IF EXISTS feedback_trends_all_cross_tenant ON venture.feedback_trends;
 CREATE POLICY feedback_trends_all_cross_tenant ON venture.feedback_trends FOR ALL TO app_owner
-    USING ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on')
-    WITH CHECK ((SELECT pg_catalog.current_setting('app.all_tenants', true)) = 'on');
+    USING (pg_catalog.current_setting('app.all_tenants', true) = 'on')
+    WITH CHECK (pg_catalog.current_setting('app.all_tenants', true) = 'on');

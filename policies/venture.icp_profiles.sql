@@ -13,14 +13,14 @@ GRANT SELECT ON venture.icp_profiles TO app_ro;
 -- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
 DROP POLICY IF EXISTS icp_profiles_select_tenant ON venture.icp_profiles;
 CREATE POLICY icp_profiles_select_tenant ON venture.icp_profiles FOR SELECT TO app_rw, app_ro, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS icp_profiles_insert_tenant ON venture.icp_profiles;
 CREATE POLICY icp_profiles_insert_tenant ON venture.icp_profiles FOR INSERT TO app_rw, app_owner
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS icp_profiles_update_tenant ON venture.icp_profiles;
 CREATE POLICY icp_profiles_update_tenant ON venture.icp_profiles FOR UPDATE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()))
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id())
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS icp_profiles_delete_tenant ON venture.icp_profiles;
 CREATE POLICY icp_profiles_delete_tenant ON venture.icp_profiles FOR DELETE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());

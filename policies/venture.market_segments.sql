@@ -12,14 +12,14 @@ GRANT SELECT ON venture.market_segments TO app_ro;
 -- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
 DROP POLICY IF EXISTS market_segments_select_tenant ON venture.market_segments;
 CREATE POLICY market_segments_select_tenant ON venture.market_segments FOR SELECT TO app_rw, app_ro, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS market_segments_insert_tenant ON venture.market_segments;
 CREATE POLICY market_segments_insert_tenant ON venture.market_segments FOR INSERT TO app_rw, app_owner
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS market_segments_update_tenant ON venture.market_segments;
 CREATE POLICY market_segments_update_tenant ON venture.market_segments FOR UPDATE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()))
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id())
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS market_segments_delete_tenant ON venture.market_segments;
 CREATE POLICY market_segments_delete_tenant ON venture.market_segments FOR DELETE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());

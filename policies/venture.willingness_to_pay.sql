@@ -13,14 +13,14 @@ GRANT SELECT ON venture.willingness_to_pay TO app_ro;
 -- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
 DROP POLICY IF EXISTS willingness_to_pay_select_tenant ON venture.willingness_to_pay;
 CREATE POLICY willingness_to_pay_select_tenant ON venture.willingness_to_pay FOR SELECT TO app_rw, app_ro, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS willingness_to_pay_insert_tenant ON venture.willingness_to_pay;
 CREATE POLICY willingness_to_pay_insert_tenant ON venture.willingness_to_pay FOR INSERT TO app_rw, app_owner
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS willingness_to_pay_update_tenant ON venture.willingness_to_pay;
 CREATE POLICY willingness_to_pay_update_tenant ON venture.willingness_to_pay FOR UPDATE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()))
-    WITH CHECK (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id())
+    WITH CHECK (organization_id = app.current_org_id());
 DROP POLICY IF EXISTS willingness_to_pay_delete_tenant ON venture.willingness_to_pay;
 CREATE POLICY willingness_to_pay_delete_tenant ON venture.willingness_to_pay FOR DELETE TO app_rw, app_owner
-    USING (organization_id = (SELECT app.current_org_id()));
+    USING (organization_id = app.current_org_id());

@@ -67,8 +67,11 @@ def _session(settings: Settings) -> Iterator[tuple[Target, Conn]]:
         conn.close()
 
 
-def load(settings: Settings, *, strict: bool = True) -> source.Repository:
-    return source.load_repository(settings.root, settings.template_vars, strict=strict)
+def load(settings: Settings, *, strict: bool = True,
+         engine: catalog.EngineFacts = catalog.PLAIN_POSTGRESQL) -> source.Repository:
+    """The repository, its templates rendered for the engine (`citus` is true on a Citus coordinator)."""
+    variables = {**settings.template_vars, "citus": engine.citus} if engine.citus else settings.template_vars
+    return source.load_repository(settings.root, variables, strict=strict)
 
 
 def up(settings: Settings, to: str | None = None, listener: Listener | None = None,
@@ -84,7 +87,10 @@ def up(settings: Settings, to: str | None = None, listener: Listener | None = No
 def _up_locked(settings: Settings, repository: source.Repository, target: Target, conn: Conn, to: str | None,
                listener: Listener | None, on_plan: Callable[[Plan], None] | None) -> RunOutcome:
     history.ensure_bookkeeping(conn)
-    plan = plan_up(repository, history.read_state(conn), to, catalog.engine_facts(conn))
+    engine = catalog.engine_facts(conn)
+    if engine.citus:
+        repository = load(settings, engine=engine)  # templates rendered for Citus
+    plan = plan_up(repository, history.read_state(conn), to, engine)
     if on_plan:
         on_plan(plan)
     outcome = RunOutcome(target, plan, None)
@@ -111,7 +117,8 @@ def down(settings: Settings, *, to: str | None = None, steps: int | None = None,
             on_target(where)
         with history.advisory_lock(conn, settings.lock_wait_s):
             state = history.read_state(conn)
-            plan = plan_down(repository, state, to=to, steps=steps, everything=everything)
+            plan = plan_down(repository, state, to=to, steps=steps, everything=everything,
+                             engine=catalog.engine_facts(conn))
             refuse_broken_files(plan, repository)
             if on_plan:
                 on_plan(plan)
@@ -184,12 +191,12 @@ class StatusReport:
 
 
 def status(settings: Settings) -> StatusReport:
-    repository = load(settings, strict=False)
     with _session(settings) as (target, conn):
         state = history.read_state(conn)
         holder = history.lock_holder(conn)
         security_warnings = catalog.security_warnings(conn)
         engine = catalog.engine_facts(conn)
+    repository = load(settings, strict=False, engine=engine)
     return StatusReport(target=target, migrations=migration_states(repository, state),
                         repeatables=repeatable_states(repository, state, engine),
                         problems=integrity_problems(repository, state, "up"), bookkeeping=state.exists,

@@ -117,6 +117,19 @@ def run_script(conn: Conn, text: str) -> ScriptOutcome:
     return _outcome(cursor.captured)
 
 
+def run_statements(conn: Conn, statements: list[Statement]) -> ScriptOutcome:
+    """Send each statement as its own simple-protocol query (see `Plan.one_statement_per_query`)."""
+    outcome = ScriptOutcome()
+    for statement in statements:
+        try:
+            done = run_script(conn, statement.text)
+        except ScriptError as exc:
+            outcome.results.extend(exc.completed.results)
+            raise ScriptError(exc.error, statement.index, outcome) from exc.error
+        outcome.results.extend(done.results)
+    return outcome
+
+
 # ---------------------------------------------------------------------------------------------
 # error reporting
 
@@ -241,6 +254,7 @@ class Executor:
         # The plan's session settings (plan.CITUS_BOOTSTRAP_SETTINGS), set in every migration and
         # policies/views transaction of the run; never in citus/before/ and citus/after/ files.
         self.session_settings: dict[str, str] = {}
+        self.one_statement_per_query = False  # Plan.one_statement_per_query
 
     def _past_deadline(self) -> bool:
         return self.deadline is not None and time.monotonic() >= self.deadline
@@ -249,6 +263,7 @@ class Executor:
         result = RunResult(self.run_id, plan.direction)
         current = "the repeatables"
         self.session_settings = dict(plan.session_settings)
+        self.one_statement_per_query = plan.one_statement_per_query
         try:
             if plan.before:
                 current = "citus/before"
@@ -329,6 +344,11 @@ class Executor:
         with suppress(psycopg.OperationalError):  # a lost connection is the error to report
             self.conn.execute("ROLLBACK")
 
+    def _run_file(self, text: str) -> ScriptOutcome:
+        if self.one_statement_per_query:
+            return run_statements(self.conn, split_statements(text))
+        return run_script(self.conn, text)
+
     def _with_lock_retries(self, what: str, step: Step | None, attempt_fn: Callable[[], Any]) -> Any:
         """Run `attempt_fn`; on lock_timeout (55P03) retry with exponential backoff, a bounded number of times."""
         attempt = 0
@@ -361,7 +381,7 @@ class Executor:
         def attempt() -> tuple[ScriptOutcome, list[str]]:
             self._begin_clean(script)
             try:
-                outcome = run_script(self.conn, script.file.text)
+                outcome = self._run_file(script.file.text)
                 relations = self._record(step, outcome, started_at, _ms_since(start), commit=True)
             except BaseException:
                 self._rollback()
@@ -747,7 +767,7 @@ class Executor:
     def _repeatable(self, repeatable: Repeatable, started_at: datetime) -> MigrationResult:
         start = time.monotonic()
         try:
-            outcome = run_script(self.conn, repeatable.file.text)
+            outcome = self._run_file(repeatable.file.text)
         except ScriptError as exc:
             if exc.error.sqlstate == LOCK_NOT_AVAILABLE:
                 raise

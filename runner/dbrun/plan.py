@@ -24,6 +24,10 @@ Direction = Literal["up", "down"]
 # that creates a schema as the migrator and objects in it as the owner role fails on the workers: Citus
 # sends the two over two connections (one per role) of one uncommitted transaction.
 CITUS_BOOTSTRAP_SETTINGS = {"citus.enable_ddl_propagation": "off"}
+# On every Citus run: a migration mixes DDL on distributed tables with writes to reference tables (the
+# classification rows), which Citus allows in one transaction only over one connection per node; and
+# DDL on a table with triggers (they run on the shards) needs the explicit opt-in.
+CITUS_SESSION_SETTINGS = {"citus.multi_shard_modify_mode": "sequential", "citus.enable_unsafe_triggers": "on"}
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,10 @@ class Plan:
     after: list[Repeatable] = field(default_factory=list)
     # Set (SET LOCAL) in every migration and policies/views transaction of this run.
     session_settings: dict[str, str] = field(default_factory=dict)
+    # A transactional file is sent one statement per query (still in its one transaction) instead of as
+    # one query string. On Citus: it propagates some DDL to the workers by the text of the query that
+    # carried it, so a multi-statement string would run the file's other statements there too.
+    one_statement_per_query: bool = False
     clear_repeatables: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -179,9 +187,11 @@ def _plan_engine(plan: Plan, repository: Repository, state: HistoryState, engine
     applicable = for_engine(repository.engine_repeatables, engine)
     if not engine.citus:
         return
+    plan.one_statement_per_query = True
+    plan.session_settings = dict(CITUS_SESSION_SETTINGS)
     plan.before = _changed([r for r in applicable if r.phase == "before"], state)
     if plan.steps and engine.distributed_tables == 0:
-        plan.session_settings = dict(CITUS_BOOTSTRAP_SETTINGS)
+        plan.session_settings.update(CITUS_BOOTSTRAP_SETTINGS)
         plan.notes.append("Citus coordinator with no distributed table: the migrations build the schema on the "
                           "coordinator (citus.enable_ddl_propagation off); citus/after/ then distributes it")
     if not partial:
@@ -235,7 +245,7 @@ def _refuse_irreversible(newest_first: list[VersionedMigration]) -> None:
 
 
 def plan_down(repository: Repository, state: HistoryState, *, to: str | None = None, steps: int | None = None,
-              everything: bool = False) -> Plan:
+              everything: bool = False, engine: EngineFacts = PLAIN_POSTGRESQL) -> Plan:
     chosen = [x for x in (to is not None, steps is not None, everything) if x]
     if len(chosen) != 1:
         raise UsageProblems("down needs exactly one of --to, --steps, --all", [Problem(
@@ -262,6 +272,9 @@ def plan_down(repository: Repository, state: HistoryState, *, to: str | None = N
     plan = Plan("down", steps=[Step(on_disk[v], "down", after_failure=state.applied[v].status is MigrationState.PARTIAL)
                                for v in versions])
     plan.clear_repeatables = bool(plan.steps)
+    if engine.citus:
+        plan.one_statement_per_query = True
+        plan.session_settings = dict(CITUS_SESSION_SETTINGS)
     for step in plan.steps:
         if step.after_failure:
             plan.notes.append(f"{step.migration.name} failed part-way; once rolled back it is held: `dbrun up` skips "

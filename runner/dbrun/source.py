@@ -34,6 +34,9 @@ REPEATABLE_DIRS = (Path("policies"), Path("views"))
 CITUS_DIR = Path("citus")
 CITUS_EXTENSION = "citus"
 ENGINE_DIRS = (CITUS_DIR / "before", CITUS_DIR / "after")
+# Template variables dbrun sets itself: `citus` is true when the target database has the citus
+# extension (api sets it once connected), so a policy can say what differs there.
+ENGINE_VARIABLES: dict[str, Any] = {"citus": False}
 
 VERSIONED_NAME = re.compile(r"^(?P<version>\d{12})_(?P<slug>[a-z][a-z0-9]*(?:_[a-z0-9]+)*)\.sql$")
 SLUG = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
@@ -943,7 +946,7 @@ def _render(root: Path, path: Path, variables: dict[str, Any], problems: _Collec
     env = template_environment(root)
     try:
         source = path.read_text(encoding="utf-8")
-        return env.from_string(source).render(**variables)
+        return env.from_string(source).render(**{**ENGINE_VARIABLES, **variables})
     except UnicodeDecodeError:
         problems.add("SRC-ENCODING", "not valid UTF-8", rel, "re-save the file as UTF-8")
     except jinja2.TemplateSyntaxError as exc:

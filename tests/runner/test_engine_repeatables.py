@@ -13,7 +13,7 @@ from typing import Any
 from dbrun import api
 from dbrun.catalog import EngineFacts
 from dbrun.history import HistoryState, MigrationState
-from dbrun.plan import CITUS_BOOTSTRAP_SETTINGS, plan_up
+from dbrun.plan import CITUS_BOOTSTRAP_SETTINGS, CITUS_SESSION_SETTINGS, plan_up
 from dbrun.source import load_repository
 from tests.helpers.runner import query, two_migrations
 
@@ -40,7 +40,12 @@ def test_engine_files_load_apart_from_policies_and_views(make_repo: Make) -> Non
 
 def test_plain_postgresql_plans_no_engine_file(make_repo: Make) -> None:
     plan = plan_up(load_repository(make_repo(_engine_files())), HistoryState(exists=False))
-    assert (plan.before, plan.after, plan.session_settings) == ([], [], {})
+    assert (plan.before, plan.after, plan.session_settings, plan.one_statement_per_query) == ([], [], {}, False)
+
+
+def test_citus_sends_one_statement_per_query(make_repo: Make) -> None:
+    plan = plan_up(load_repository(make_repo(_engine_files())), HistoryState(exists=False), engine=CITUS)
+    assert plan.one_statement_per_query
 
 
 def test_citus_plans_before_and_after_around_the_migrations(make_repo: Make) -> None:
@@ -55,8 +60,9 @@ def test_citus_builds_the_chain_without_ddl_propagation_only_while_nothing_is_di
     fresh = plan_up(repository, HistoryState(exists=False), engine=CITUS)
     distributed = plan_up(repository, HistoryState(exists=False),
                           engine=EngineFacts(CITUS.extensions, distributed_tables=3))
-    assert fresh.session_settings == CITUS_BOOTSTRAP_SETTINGS == {"citus.enable_ddl_propagation": "off"}
-    assert distributed.session_settings == {}
+    assert CITUS_BOOTSTRAP_SETTINGS == {"citus.enable_ddl_propagation": "off"}
+    assert fresh.session_settings == CITUS_SESSION_SETTINGS | CITUS_BOOTSTRAP_SETTINGS
+    assert distributed.session_settings == CITUS_SESSION_SETTINGS
 
 
 def test_citus_after_waits_while_to_leaves_migrations_pending(make_repo: Make) -> None:

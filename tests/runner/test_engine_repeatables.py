@@ -14,7 +14,7 @@ from dbrun import api
 from dbrun.catalog import EngineFacts
 from dbrun.history import HistoryState, MigrationState
 from dbrun.plan import CITUS_BOOTSTRAP_SETTINGS, CITUS_SESSION_SETTINGS, plan_up
-from dbrun.source import load_repository
+from dbrun.source import load_repository, render_template
 from tests.helpers.runner import query, two_migrations
 
 Make = Callable[..., Path]
@@ -104,3 +104,17 @@ def test_render_prints_a_citus_file(make_repo: Make, db_url: str, settings_for: 
 def test_the_product_repository_runs_no_citus_file_on_plain_postgresql(product_url: str) -> None:
     assert query(product_url, "SELECT count(*) FROM dbrun.repeatables WHERE path LIKE 'citus/%'") == [(0,)]
     assert query(product_url, "SELECT count(*) FROM pg_extension WHERE extname = 'citus'") == [(0,)]
+
+
+def test_the_agency_policies_render_a_sub_select_on_plain_postgresql_and_a_call_on_citus(repo_root: Path) -> None:
+    plain = render_template(repo_root, repo_root / "policies/agency.clients.sql.j2", {})
+    citus = render_template(repo_root, repo_root / "policies/agency.clients.sql.j2", {"citus": True})
+    assert "(SELECT app.current_user_is_admin())" in plain and "(SELECT app.current_user_role()) IS NOT NULL" in plain
+    assert "(SELECT" not in citus and "IS NOT NULL" not in citus
+    assert "app.current_user_is_admin()" in citus and "pg_catalog.num_nonnulls(app.current_user_role()) = 1" in citus
+
+
+def test_a_citus_target_loads_the_repository_rendered_for_citus(repo_root: Path, settings_for: Any) -> None:
+    repository = api.load(settings_for(repo_root, "postgresql://unused@/x"), engine=CITUS)
+    clients = next(r for r in repository.repeatables if r.key == "policies/agency.clients.sql.j2")
+    assert "(SELECT app.current_user_is_admin())" not in clients.file.text

@@ -1,8 +1,10 @@
 """What a run will do: pending migrations, migrations to roll back, changed repeatables, and why not.
 
-A plan is computed from the repository (files) and the history (database) only; it never touches
-the database itself, so `up`, `down`, `status` and the dry-run share it. The state of each migration
-(`migration_states`) and the integrity problems are derived here too, from the same two inputs.
+A plan is computed from the repository (files), the history and the engine facts (both read from
+the database by the caller) only; it never touches the database itself, so `up`, `down`, `status`
+and the dry-run share it. The state of each migration (`migration_states`) and the integrity problems
+are derived here too. On a Citus target (the `citus` extension) the plan adds the engine's own files
+(citus/before/, citus/after/) and settings; on plain PostgreSQL it is what it always was.
 """
 
 from __future__ import annotations
@@ -173,7 +175,7 @@ def _refuse(problems: list[Problem]) -> None:
 
 
 def changed_repeatables(repository: Repository, state: HistoryState) -> list[Repeatable]:
-    return [r for r in repository.repeatables if state.repeatables.get(r.key) != r.file.checksum]
+    return _changed(repository.repeatables, state)
 
 
 def _changed(repeatables: list[Repeatable], state: HistoryState) -> list[Repeatable]:
@@ -184,9 +186,9 @@ def _plan_engine(plan: Plan, repository: Repository, state: HistoryState, engine
                  partial: bool) -> None:
     """The engine's own files and settings: nothing at all on plain PostgreSQL. With `partial` (`--to`
     left migrations pending) citus/after/ waits, like the policies and views: it describes the newest schema."""
-    applicable = for_engine(repository.engine_repeatables, engine)
     if not engine.citus:
         return
+    applicable = for_engine(repository.engine_repeatables, engine)
     plan.one_statement_per_query = True
     plan.session_settings = dict(CITUS_SESSION_SETTINGS)
     plan.before = _changed([r for r in applicable if r.phase == "before"], state)

@@ -12,7 +12,7 @@ GRANT UPDATE (processing_status, processing_error, processed_at, claimed_by, cla
     ON agency.integration_events TO app_rw;
 GRANT SELECT ON agency.integration_events TO app_ro;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS integration_events_select_tenant ON agency.integration_events;
 CREATE POLICY integration_events_select_tenant ON agency.integration_events FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

@@ -12,7 +12,7 @@ GRANT SELECT (
     organization_id, file_url, file_size
 ) ON conversational.ad_assets TO app_ro;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS ad_assets_select_tenant ON conversational.ad_assets;
 CREATE POLICY ad_assets_select_tenant ON conversational.ad_assets FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

@@ -12,7 +12,7 @@ GRANT SELECT (
     event_value
 ) ON conversational.analytics_events TO app_ro;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS analytics_events_select_tenant ON conversational.analytics_events;
 CREATE POLICY analytics_events_select_tenant ON conversational.analytics_events FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

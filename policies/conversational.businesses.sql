@@ -11,7 +11,7 @@ GRANT SELECT (
     id, name, owner_id, settings, created_at, updated_at, organization_id
 ) ON conversational.businesses TO app_ro;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS businesses_select_tenant ON conversational.businesses;
 CREATE POLICY businesses_select_tenant ON conversational.businesses FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

@@ -12,7 +12,7 @@ GRANT SELECT (
     organization_id, last_sync_at
 ) ON conversational.channel_integrations TO app_ro;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS channel_integrations_select_tenant ON conversational.channel_integrations;
 CREATE POLICY channel_integrations_select_tenant ON conversational.channel_integrations FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

@@ -12,7 +12,7 @@ GRANT SELECT (
     session_id
 ) ON conversational.conversation_memory TO app_ro;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS conversation_memory_select_tenant ON conversational.conversation_memory;
 CREATE POLICY conversation_memory_select_tenant ON conversational.conversation_memory FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

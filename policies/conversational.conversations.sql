@@ -13,7 +13,7 @@ GRANT SELECT (
     model_id, model_name, tokens_used
 ) ON conversational.conversations TO app_ro;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS conversations_select_tenant ON conversational.conversations;
 CREATE POLICY conversations_select_tenant ON conversational.conversations FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

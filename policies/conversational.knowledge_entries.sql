@@ -11,7 +11,7 @@ GRANT SELECT (
     id, business_id, question, answer, keywords, intent, is_active, created_at, updated_at, organization_id
 ) ON conversational.knowledge_entries TO app_ro;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS knowledge_entries_select_tenant ON conversational.knowledge_entries;
 CREATE POLICY knowledge_entries_select_tenant ON conversational.knowledge_entries FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

@@ -13,7 +13,7 @@ GRANT SELECT (
     conversion_value, converted_at
 ) ON conversational.leads TO app_ro;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS leads_select_tenant ON conversational.leads;
 CREATE POLICY leads_select_tenant ON conversational.leads FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

@@ -12,7 +12,7 @@ GRANT SELECT (
     message_type, session_id
 ) ON conversational.messages TO app_ro;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS messages_select_tenant ON conversational.messages;
 CREATE POLICY messages_select_tenant ON conversational.messages FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

@@ -12,7 +12,7 @@ GRANT SELECT (
     failure_reason, created_at, updated_at
 ) ON conversational.payments TO app_ro;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS payments_select_tenant ON conversational.payments;
 CREATE POLICY payments_select_tenant ON conversational.payments FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

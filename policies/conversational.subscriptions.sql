@@ -13,7 +13,7 @@ GRANT SELECT (
     current_period_start, current_period_end, trial_ends_at, canceled_at, created_at, updated_at
 ) ON conversational.subscriptions TO app_ro;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS subscriptions_select_tenant ON conversational.subscriptions;
 CREATE POLICY subscriptions_select_tenant ON conversational.subscriptions FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

@@ -11,7 +11,7 @@ GRANT SELECT (
     id, role, is_active, created_at, updated_at, organization_id, business_id
 ) ON conversational.users TO app_ro;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS users_select_tenant ON conversational.users;
 CREATE POLICY users_select_tenant ON conversational.users FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

@@ -16,7 +16,7 @@ GRANT SELECT (
 ) ON core.api_keys TO app_auth;
 GRANT UPDATE (last_used_at) ON core.api_keys TO app_auth;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS api_keys_select_tenant ON core.api_keys;
 CREATE POLICY api_keys_select_tenant ON core.api_keys FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

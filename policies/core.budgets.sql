@@ -7,7 +7,7 @@ GRANT SELECT, INSERT, DELETE ON core.budgets TO app_rw;
 GRANT UPDATE (period, period_start, amount, currency, alert_thresholds) ON core.budgets TO app_rw;
 GRANT SELECT ON core.budgets TO app_ro;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS budgets_select_tenant ON core.budgets;
 CREATE POLICY budgets_select_tenant ON core.budgets FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

@@ -12,7 +12,7 @@ GRANT UPDATE (slug, name, status, plan, max_users, max_api_keys, monthly_token_q
 GRANT SELECT ON core.organizations TO app_ro;
 GRANT SELECT (organization_id, status, deleted_at) ON core.organizations TO app_auth;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS organizations_select_tenant ON core.organizations;
 CREATE POLICY organizations_select_tenant ON core.organizations FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

@@ -14,7 +14,7 @@ GRANT SELECT (
 ) ON core.users TO app_ro;
 GRANT SELECT (organization_id, user_id, deleted_at) ON core.users TO app_auth;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS users_select_tenant ON core.users;
 CREATE POLICY users_select_tenant ON core.users FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

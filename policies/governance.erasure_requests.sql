@@ -10,7 +10,7 @@ GRANT SELECT, INSERT ON governance.erasure_requests TO app_rw;
 GRANT UPDATE (status, reason, completed_at) ON governance.erasure_requests TO app_rw;
 GRANT SELECT ON governance.erasure_requests TO app_ro;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS erasure_requests_select_tenant ON governance.erasure_requests;
 CREATE POLICY erasure_requests_select_tenant ON governance.erasure_requests FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

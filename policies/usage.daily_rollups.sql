@@ -6,7 +6,7 @@
 REVOKE ALL ON usage.daily_rollups FROM app_rw, app_ro, app_auth;
 GRANT SELECT ON usage.daily_rollups TO app_rw, app_ro;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS daily_rollups_select_tenant ON usage.daily_rollups;
 CREATE POLICY daily_rollups_select_tenant ON usage.daily_rollups FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

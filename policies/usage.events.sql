@@ -17,7 +17,7 @@ GRANT INSERT ON usage.events TO app_ingest;
 GRANT UPDATE (status, tokens_in, tokens_out, latency_ms, cost) ON usage.events TO app_rw;
 GRANT SELECT ON usage.events TO app_ro;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS events_select_tenant ON usage.events;
 CREATE POLICY events_select_tenant ON usage.events FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

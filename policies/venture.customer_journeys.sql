@@ -9,7 +9,7 @@ GRANT UPDATE (stage, stage_name, description, touchpoints, friction_points, conv
     ON venture.customer_journeys TO app_rw;
 GRANT SELECT ON venture.customer_journeys TO app_ro;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS customer_journeys_select_tenant ON venture.customer_journeys;
 CREATE POLICY customer_journeys_select_tenant ON venture.customer_journeys FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

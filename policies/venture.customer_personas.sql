@@ -10,7 +10,7 @@ GRANT UPDATE (persona_name, persona_type, priority_rank, demographics, psychogra
     ON venture.customer_personas TO app_rw;
 GRANT SELECT ON venture.customer_personas TO app_ro;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS customer_personas_select_tenant ON venture.customer_personas;
 CREATE POLICY customer_personas_select_tenant ON venture.customer_personas FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

@@ -9,7 +9,7 @@ GRANT SELECT, INSERT ON venture.customer_sentiment_history TO app_rw;
 GRANT UPDATE (trigger_event) ON venture.customer_sentiment_history TO app_rw;
 GRANT SELECT ON venture.customer_sentiment_history TO app_ro;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS customer_sentiment_history_select_tenant ON venture.customer_sentiment_history;
 CREATE POLICY customer_sentiment_history_select_tenant ON venture.customer_sentiment_history FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

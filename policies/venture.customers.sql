@@ -9,7 +9,7 @@ GRANT SELECT, INSERT ON venture.customers TO app_rw;
 GRANT UPDATE (external_ref) ON venture.customers TO app_rw;
 GRANT SELECT (organization_id, customer_id, created_at, updated_at, erased_at) ON venture.customers TO app_ro;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS customers_select_tenant ON venture.customers;
 CREATE POLICY customers_select_tenant ON venture.customers FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

@@ -17,7 +17,7 @@ GRANT SELECT (
     churn_indicators, issue_tags, processed_at, processing_confidence, model_id, model_version, created_at, updated_at
 ) ON venture.feedback_intelligence TO app_ro;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS feedback_intelligence_select_tenant ON venture.feedback_intelligence;
 CREATE POLICY feedback_intelligence_select_tenant ON venture.feedback_intelligence FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

@@ -6,7 +6,7 @@
 
 REVOKE ALL ON venture.feedback_trend_marks FROM app_rw, app_ro, app_auth;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS feedback_trend_marks_select_tenant ON venture.feedback_trend_marks;
 CREATE POLICY feedback_trend_marks_select_tenant ON venture.feedback_trend_marks FOR SELECT TO app_owner
     USING (organization_id = app.current_org_id());

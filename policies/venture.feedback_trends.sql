@@ -6,7 +6,7 @@
 REVOKE ALL ON venture.feedback_trends FROM app_rw, app_ro, app_auth;
 GRANT SELECT ON venture.feedback_trends TO app_rw, app_ro;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS feedback_trends_select_tenant ON venture.feedback_trends;
 CREATE POLICY feedback_trends_select_tenant ON venture.feedback_trends FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

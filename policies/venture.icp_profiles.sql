@@ -10,7 +10,7 @@ GRANT UPDATE (profile_name, firmographics, firmographic_fit_score, pain_intensit
     ON venture.icp_profiles TO app_rw;
 GRANT SELECT ON venture.icp_profiles TO app_ro;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS icp_profiles_select_tenant ON venture.icp_profiles;
 CREATE POLICY icp_profiles_select_tenant ON venture.icp_profiles FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

@@ -9,7 +9,7 @@ GRANT UPDATE (segment_name, description, characteristics, tam, sam, som, currenc
     ON venture.market_segments TO app_rw;
 GRANT SELECT ON venture.market_segments TO app_ro;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS market_segments_select_tenant ON venture.market_segments;
 CREATE POLICY market_segments_select_tenant ON venture.market_segments FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

@@ -9,7 +9,7 @@ GRANT SELECT, INSERT ON venture.ventures TO app_rw;
 GRANT UPDATE (name, stage, description, deleted_at) ON venture.ventures TO app_rw;
 GRANT SELECT ON venture.ventures TO app_ro;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS ventures_select_tenant ON venture.ventures;
 CREATE POLICY ventures_select_tenant ON venture.ventures FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

@@ -10,7 +10,7 @@ GRANT UPDATE (persona_id, pricing_model, price_min, optimal_price, price_max, cu
     ON venture.willingness_to_pay TO app_rw;
 GRANT SELECT ON venture.willingness_to_pay TO app_ro;
 
--- Why: tenant isolation; policies compare with the STABLE context function in an init-plan.
+-- Why: tenant isolation; policies compare with the STABLE context function, which the planner inlines.
 DROP POLICY IF EXISTS willingness_to_pay_select_tenant ON venture.willingness_to_pay;
 CREATE POLICY willingness_to_pay_select_tenant ON venture.willingness_to_pay FOR SELECT TO app_rw, app_ro, app_owner
     USING (organization_id = app.current_org_id());

@@ -160,6 +160,8 @@ class StatusReport:
     # What the database's own security checks warn of (DDL audit inactive, say): shown by health,
     # never change its state.
     security_warnings: list[str] = field(default_factory=list)
+    # The engine the target runs (PostgreSQL, or PostgreSQL + Citus and its workers).
+    engine: catalog.Engine | None = None
 
     def count(self, state: MigrationState) -> int:
         return sum(1 for m in self.migrations if m.state == state)
@@ -195,14 +197,15 @@ def status(settings: Settings) -> StatusReport:
         state = history.read_state(conn)
         holder = history.lock_holder(conn)
         security_warnings = catalog.security_warnings(conn)
-        engine = catalog.engine_facts(conn)
-    repository = load(settings, strict=False, engine=engine)
+        facts = catalog.engine_facts(conn)  # which engine-only files apply here
+        engine = catalog.engine(conn)  # what status and health report about the engine
+    repository = load(settings, strict=False, engine=facts)
     return StatusReport(target=target, migrations=migration_states(repository, state),
-                        repeatables=repeatable_states(repository, state, engine),
+                        repeatables=repeatable_states(repository, state, facts),
                         problems=integrity_problems(repository, state, "up"), bookkeeping=state.exists,
                         last_failure=state.last_failure, lock_holder=holder.describe() if holder else None,
                         last_change_at=state.last_change_at, warnings=repository.problems,
-                        security_warnings=security_warnings)
+                        security_warnings=security_warnings, engine=engine)
 
 
 # ---------------------------------------------------------------------------------------------

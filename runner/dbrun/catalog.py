@@ -97,6 +97,109 @@ def security_warnings(conn: Conn) -> list[str]:
     return warnings
 
 
+
+# ---------------------------------------------------------------------------------------------
+# The engine: plain PostgreSQL, or PostgreSQL with the Citus extension (a coordinator or a worker).
+
+
+@dataclass(frozen=True)
+class Node:
+    """A Citus worker as the metadata (pg_dist_node) records it."""
+
+    host: str
+    port: int
+    active: bool
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class Citus:
+    version: str  # "13.2.2", from citus_version()
+    coordinator: bool  # False on a worker (its metadata is a copy of the coordinator's)
+    workers: tuple[Node, ...]  # primary worker nodes, active or not
+    distributed_tables: int  # hash-distributed and single-shard tables, partitions not counted
+    reference_tables: int
+    metadata_error: str | None = None  # the role may not read Citus's metadata: what the server said
+
+    @property
+    def active_workers(self) -> tuple[Node, ...]:
+        return tuple(n for n in self.workers if n.active)
+
+
+@dataclass(frozen=True)
+class Engine:
+    """What the target runs: the PostgreSQL version and, when installed, Citus and its cluster."""
+
+    postgres: str  # "15.20"
+    citus: Citus | None = None
+
+    def describe(self) -> str:
+        """'PostgreSQL 15.20' or 'PostgreSQL 15.20 + Citus 13.2.2, coordinator, 2 workers'."""
+        if self.citus is None:
+            return f"PostgreSQL {self.postgres}"
+        c = self.citus
+        node = "coordinator" if c.coordinator else "worker"
+        active = len(c.active_workers)
+        return f"PostgreSQL {self.postgres} + Citus {c.version}, {node}, {active} worker{'s' if active != 1 else ''}"
+
+    def warnings(self) -> list[str]:
+        """What `dbrun health` warns about a Citus cluster: the wrong node, workers out of service."""
+        c = self.citus
+        if c is None:
+            return []
+        found = []
+        if c.metadata_error:
+            found.append(f"Citus metadata not readable as this role: {c.metadata_error}")
+        if not c.coordinator:
+            found.append("this node is a Citus worker, not the coordinator: run dbrun against the coordinator "
+                         "(DDL run on a worker is not propagated, and Citus refuses it on distributed tables)")
+        inactive = [n.address for n in c.workers if not n.active]
+        if inactive:
+            found.append(f"Citus worker(s) inactive in pg_dist_node: {', '.join(inactive)} "
+                         "(citus_activate_node() brings one back)")
+        if c.coordinator and not c.workers and not c.metadata_error:
+            found.append("Citus is installed but the coordinator has no worker nodes: distributed tables "
+                         "keep every shard on the coordinator (citus_add_node() adds one)")
+        return found
+
+
+def engine(conn: Conn) -> Engine:
+    """The target's engine, read from the catalog only (no connection to the workers is opened)."""
+    row = conn.execute("""SELECT split_part(current_setting('server_version'), ' ', 1),
+                                 EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')""").fetchone()
+    assert row is not None
+    postgres, has_citus = row
+    return Engine(postgres, _citus(conn) if has_citus else None)
+
+
+_CITUS_SQL = """
+SELECT substring(pg_catalog.citus_version() FROM 'Citus ([0-9][^ ]*)'),
+       pg_catalog.citus_is_coordinator(),
+       (SELECT count(*) FROM pg_dist_partition p JOIN pg_class c ON c.oid = p.logicalrelid
+        WHERE NOT c.relispartition AND (p.partmethod <> 'n' OR (p.repmodel = 's' AND p.colocationid <> 0))),
+       (SELECT count(*) FROM pg_dist_partition p WHERE p.partmethod = 'n' AND p.repmodel = 't')"""
+
+# Group 0 is the coordinator; secondaries (read replicas) are not workers the coordinator writes to.
+_WORKERS_SQL = """SELECT nodename, nodeport, isactive FROM pg_dist_node
+                  WHERE groupid <> 0 AND noderole = 'primary' ORDER BY nodename, nodeport"""
+
+
+def _citus(conn: Conn) -> Citus:
+    try:
+        with conn.transaction():
+            row = conn.execute(_CITUS_SQL).fetchone()
+            nodes = conn.execute(_WORKERS_SQL).fetchall()
+    except psycopg.errors.InsufficientPrivilege as exc:
+        return Citus("unknown", True, (), 0, 0, metadata_error=exc.diag.message_primary)
+    assert row is not None
+    version, coordinator, distributed, reference = row
+    return Citus(str(version), bool(coordinator), tuple(Node(host, port, active) for host, port, active in nodes),
+                 int(distributed), int(reference))
+
+
 def _scalar(conn: Conn, query: str) -> Any:
     row = conn.execute(query).fetchone()
     return row[0] if row else None

@@ -21,6 +21,7 @@ from dbrun.api import (
     RunOutcome,
     StatusReport,
 )
+from dbrun.catalog import Engine
 from dbrun.checks import CheckResult
 from dbrun.errors import DbrunError, MigrationFailed, Problem, ProblemsFound, StatementError
 from dbrun.execute import Event
@@ -246,6 +247,9 @@ def status_renderable(report: StatusReport, show_all: bool = False) -> Renderabl
         table.add_row("-", path, Text(state, style=_STATE_STYLE.get(state, "")), "", "")
     parts: list[RenderableType] = [table, Text(_summary(report) + ("; `dbrun status --all` lists every migration"
                                                                    if folded else ""))]
+    if report.engine is not None:
+        parts.append(Text(f"engine: {engine_line(report.engine)}"))
+        parts.extend(Text(f"warning: {w}", style="yellow") for w in report.engine.warnings())
     parts.extend(Text(f"{m.name} {m.state}: {m.error}" + (f" — `dbrun repair {m.version} --retry` releases it"
                                                           if m.state == MigrationState.HELD else ""), style="red")
                  for m in report.migrations if m.error)
@@ -280,6 +284,7 @@ def status_dict(report: StatusReport) -> dict[str, Any]:
         "last_failure": report.last_failure,
         "last_migration_at": report.last_migration_at,
         "lock_holder": report.lock_holder,
+        "engine": engine_dict(report.engine),
     })
 
 
@@ -297,6 +302,8 @@ def health_dict(report: StatusReport) -> dict[str, Any]:
         "repeatables_pending": sum(1 for v in report.repeatables.values() if v is not MigrationState.APPLIED),
         "warnings": [problem_dict(p) for p in report.warnings],
         "security_warnings": report.security_warnings,
+        "engine": engine_dict(report.engine),
+        "engine_warnings": report.engine.warnings() if report.engine else [],
     })
 
 
@@ -306,7 +313,36 @@ def health_renderable(report: StatusReport) -> RenderableType:
     line = Text.assemble((f"{data['state']}", f"bold {style}"),
                          f"  schema version {data['schema_version'] or 'none'}, last migration "
                          f"{data['last_migration_at'] or 'never'}, {data['pending']} pending, {data['failed']} failed")
-    return Group(line, *(Text(f"warning: {w}", style="yellow") for w in report.security_warnings))
+    engine_warnings = report.engine.warnings() if report.engine else []
+    parts: list[RenderableType] = [line]
+    if report.engine is not None:
+        parts.append(Text(f"engine: {engine_line(report.engine)}"))
+    parts.extend(Text(f"warning: {w}", style="yellow") for w in [*engine_warnings, *report.security_warnings])
+    return Group(*parts)
+
+
+def engine_line(engine: Engine) -> str:
+    """The engine, with the table counts a Citus operator checks first."""
+    c = engine.citus
+    if c is None or c.metadata_error:
+        return engine.describe()
+    return (f"{engine.describe()} ({c.distributed_tables} distributed table{'s' if c.distributed_tables != 1 else ''},"
+            f" {c.reference_tables} reference table{'s' if c.reference_tables != 1 else ''})")
+
+
+def engine_dict(engine: Engine | None) -> dict[str, Any] | None:
+    """The engine for --json: `citus` is null on plain PostgreSQL."""
+    if engine is None:
+        return None
+    data: dict[str, Any] = {"description": engine.describe(), "postgres": engine.postgres, "citus": None}
+    c = engine.citus
+    if c is not None:
+        data["citus"] = {"version": c.version, "node": "coordinator" if c.coordinator else "worker",
+                         "active_workers": [n.address for n in c.active_workers],
+                         "inactive_workers": [n.address for n in c.workers if not n.active],
+                         "distributed_tables": c.distributed_tables, "reference_tables": c.reference_tables,
+                         "metadata_error": c.metadata_error}
+    return data
 
 
 def warnings_renderable(warnings: list[Problem]) -> RenderableType:

@@ -200,6 +200,34 @@ def _citus(conn: Conn) -> Citus:
                  int(distributed), int(reference))
 
 
+
+def citus_table_kind(conn: Conn, written: str) -> tuple[str, str | None] | None:
+    """How Citus's metadata knows the table `written` (a name as SQL spells it, resolved on the
+    current search_path): ('distributed' | 'reference' | 'citus local', distribution column), or None."""
+    row = conn.execute(
+        """SELECT CASE WHEN p.partmethod = 'n' AND p.repmodel = 't' THEN 'reference'
+                       WHEN p.partmethod = 'n' AND p.colocationid = 0 THEN 'citus local'
+                       ELSE 'distributed' END,
+                  CASE WHEN p.partkey IS NOT NULL THEN pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) END
+           FROM pg_dist_partition p
+           WHERE p.logicalrelid = pg_catalog.to_regclass(%s)""", (written,)).fetchone()
+    return (str(row[0]), row[1]) if row else None
+
+
+def citus_distributed_objects(conn: Conn) -> set[str]:
+    """Every object Citus tracks as distributed (pg_dist_object): schemas, types, functions, roles,
+    extensions, views and tables, described as `pg_describe_object` names them."""
+    rows = conn.execute("SELECT pg_describe_object(classid, objid, objsubid) FROM pg_dist_object").fetchall()
+    return {str(row[0]) for row in rows if row[0] is not None}
+
+
+def citus_settings(conn: Conn) -> tuple[str, bool]:
+    """citus.propagate_set_commands, and whether citus.enable_unsafe_triggers is on."""
+    row = conn.execute("""SELECT current_setting('citus.propagate_set_commands'),
+                                 current_setting('citus.enable_unsafe_triggers')::boolean""").fetchone()
+    assert row is not None
+    return str(row[0]), bool(row[1])
+
 def _scalar(conn: Conn, query: str) -> Any:
     row = conn.execute(query).fetchone()
     return row[0] if row else None

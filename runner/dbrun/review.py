@@ -30,7 +30,7 @@ from typing import Any, Literal, NoReturn
 
 import psycopg
 
-from dbrun import catalog, history
+from dbrun import catalog, citus, history
 from dbrun.checks import run_checks
 from dbrun.config import Settings
 from dbrun.connection import connect, redact, reset_session, resolve_target
@@ -247,6 +247,10 @@ class _Reviewer:
         self.resolver = _Resolver({}, {}, [])
         self.failed_statement: Statement | None = None
         self.enum_values_added: list[str] = []  # migrations of this dry-run that ran ALTER TYPE ... ADD VALUE
+        # On a Citus coordinator: what each statement's fate is (citus.py), per file.
+        self.citus_session: citus.Session | None = None
+        self.citus_defaults: tuple[str, bool] = ("none", False)
+        self.citus_warnings: list[str] = []  # WARNINGs the server sent during the current statement
 
     def run(self, plan: Plan, post_checks: bool) -> DryRun:
         start = time.perf_counter()
@@ -256,6 +260,9 @@ class _Reviewer:
         if not plan.empty and plan.direction == "up":
             # As the real `up`: pre-checks are read-only queries, each in its own transaction.
             review.pre_checks = run_checks(self.conn, self.repository.pre_checks)
+        review.engine = catalog.engine(self.conn)
+        if review.engine.citus is not None:
+            self._watch_citus()
         if not review.checks_failed:
             sequences_before = catalog.sequence_positions(self.conn)
             with suppress(_Stop):
@@ -390,6 +397,36 @@ class _Reviewer:
         settings), then the dry-run's limits; inside the one transaction, so it too is rolled back."""
         reset_session(self.conn)
         self._limits()
+        if self.citus_session is not None:
+            # Each migration commits in the real run: roles it created exist on the workers for the next.
+            self.citus_session = citus.Session(*self.citus_defaults)
+
+    def _watch_citus(self) -> None:
+        """On a Citus target: read its settings and keep the WARNINGs it sends (a view over a local
+        table, say), so each statement can be annotated with what Citus does with it."""
+        self.citus_defaults = catalog.citus_settings(self.conn)
+        self.citus_session = citus.Session(*self.citus_defaults)
+
+        def keep(diagnostic: psycopg.errors.Diagnostic) -> None:
+            if diagnostic.severity_nonlocalized == "WARNING" and diagnostic.message_primary:
+                self.citus_warnings.append(diagnostic.message_primary)
+
+        self.conn.add_notice_handler(keep)
+
+    def _citus_kind(self, written: str) -> citus.TableKind | None:
+        """Citus's view of a table as written in a statement, asked in the dry-run's own transaction
+        (so a table distributed by an earlier statement counts); a savepoint keeps a bad name harmless."""
+        if self.conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
+            return None  # after a failure nothing more can be asked: the statements left are shown unresolved
+        try:
+            with self.conn.transaction():
+                found = catalog.citus_table_kind(self.conn, written)
+        except psycopg.Error:
+            return None
+        if found is None:
+            return None
+        kind, column = found
+        return citus.TableKind(kind, column)  # type: ignore[arg-type]  # the query yields only the three kinds
 
     def _split(self, file: SqlFile) -> list[Statement]:
         split = split_sql(file.text)
@@ -415,7 +452,7 @@ class _Reviewer:
     def _not_executed(self, step: Step, script: Script) -> MigrationReport:
         report = _script_report("versioned", step.migration.name, step.migration.version, step.direction,
                                 script.file, False, "not executed")
-        report.statements = [_static_statement(self.resolver, s) for s in split_statements(script.file.text)]
+        report.statements = [self._static(s) for s in split_statements(script.file.text)]
         self.review.migrations.append(report)
         return report
 
@@ -427,7 +464,7 @@ class _Reviewer:
             script: Script = step.script
             skipped = _script_report("versioned", step.migration.name, step.migration.version, step.direction,
                                      script.file, script.directives.transactional, "skipped")
-            skipped.statements = [_static_statement(self.resolver, s) for s in split_statements(script.file.text)]
+            skipped.statements = [self._static(s) for s in split_statements(script.file.text)]
             skipped.note = f"not simulated: the plan stopped at {report.name}"
             self.review.migrations.append(skipped)
         self.review.notes.append(
@@ -446,7 +483,7 @@ class _Reviewer:
             script: Script = step.script
             skipped = _script_report("versioned", step.migration.name, step.migration.version, step.direction,
                                      script.file, script.directives.transactional, "skipped")
-            skipped.statements = [_static_statement(self.resolver, s) for s in split_statements(script.file.text)]
+            skipped.statements = [self._static(s) for s in split_statements(script.file.text)]
             skipped.note = f"not simulated: the dry-run stopped at {report.name}"
             self.review.migrations.append(skipped)
         self.review.notes.append(
@@ -469,12 +506,15 @@ class _Reviewer:
 
     def _statement(self, report: MigrationReport, file: SqlFile, statement: Statement,
                    script_start: float) -> StatementReport:
+        predicted, distributed_before = self._citus_before(statement)
         began = time.perf_counter()
         result = StatementReport(index=statement.index, line=statement.line, excerpt=statement.excerpt(),
                                  sql=statement.text, executed=True, started_ms=(began - script_start) * 1000)
         try:
             result.command, result.rows, lock_rows = self._run_observed(statement.text)
         except ScriptError as exc:
+            if self.citus_session is not None:
+                result.citus = citus.observed(predicted, error=exc.error, warnings=self._take_citus_warnings())
             result.executed = False
             result.duration_ms = (time.perf_counter() - began) * 1000
             report.statements.append(result)
@@ -486,10 +526,36 @@ class _Reviewer:
                     "added it, and the dry-run runs every migration in one transaction")) from exc
             self._fail(report, file, statement, exc)
         result.duration_ms = (time.perf_counter() - began) * 1000
+        if self.citus_session is not None:
+            result.citus = self._citus_after(predicted, distributed_before)
         self._observe(result, statement, lock_rows)
         if _ADDS_ENUM_VALUE.search(statement.text) and adds_enum_value(statement.text):
             self.enum_values_added.append(report.name)
         return result
+
+    def _static(self, statement: Statement) -> StatementReport:
+        """A statement not run: lock estimates, and on Citus its predicted fate."""
+        report = _static_statement(self.resolver, statement)
+        if self.citus_session is not None:
+            report.citus = citus.classify(statement.text, self._citus_kind, self.citus_session)
+        return report
+
+    def _citus_before(self, statement: Statement) -> tuple[citus.CitusNote | None, set[str]]:
+        """On Citus: the statement's predicted fate, and the objects Citus distributes before it runs."""
+        if self.citus_session is None:
+            return None, set()
+        self.citus_warnings.clear()
+        predicted = citus.classify(statement.text, self._citus_kind, self.citus_session)
+        return predicted, catalog.citus_distributed_objects(self.conn)
+
+    def _citus_after(self, predicted: citus.CitusNote | None, before: set[str]) -> citus.CitusNote | None:
+        added = sorted(catalog.citus_distributed_objects(self.conn) - before)
+        return citus.observed(predicted, distributed=added, warnings=self._take_citus_warnings())
+
+    def _take_citus_warnings(self) -> list[str]:
+        taken = list(self.citus_warnings)
+        self.citus_warnings.clear()
+        return taken
 
     def _run_observed(self, text: str) -> tuple[str | None, int | None, list[tuple[Any, ...]]]:
         """Run one statement and read this session's locks in the same round trip.

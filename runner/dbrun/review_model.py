@@ -12,6 +12,7 @@ from typing import Literal
 
 from dbrun import catalog
 from dbrun.checks import CheckResult
+from dbrun.citus import CitusNote, Propagation
 from dbrun.errors import StatementError
 from dbrun.locks import (
     ACCESS_EXCLUSIVE,
@@ -63,6 +64,7 @@ class StatementReport:
     rewritten: list[str] = field(default_factory=list)  # pre-existing tables whose relfilenode changed
     rewrite_estimate: str | None = None  # static: why the statement may rewrite a table
     estimate_known: bool = True
+    citus: CitusNote | None = None  # on a Citus coordinator: propagated, coordinator only or rejected
 
 
 Status = Literal["executed", "failed", "not executed", "not simulated", "skipped", "estimated"]
@@ -112,6 +114,20 @@ class DryRun:
     # Sequences are not transactional: how far the rolled-back run moved each pre-existing one.
     sequences_advanced: dict[str, int] = field(default_factory=dict)
     total_ms: float = 0.0
+    engine: catalog.Engine | None = None  # None offline
+
+    @property
+    def on_citus(self) -> bool:
+        return self.engine is not None and self.engine.citus is not None
+
+    def citus_counts(self) -> dict[str, int]:
+        """How many statements Citus propagates, keeps on the coordinator, rejects."""
+        counts = {p.value: 0 for p in Propagation}
+        for m in self.migrations:
+            for s in m.statements:
+                if s.citus is not None:
+                    counts[s.citus.propagation.value] += 1
+        return counts
 
     @property
     def checks_failed(self) -> bool:
@@ -141,6 +157,7 @@ def _risks(review: DryRun) -> list[Risk]:
                                   f"SQLSTATE {f.sqlstate}: {f.message}"))
     risks.extend(Risk("high", wait) for wait in review.lock_waits)
     risks.extend(_lock_risks(review))
+    risks.extend(_citus_risks(review))
     for m in review.migrations:
         if m.status == "not executed":
             risks.append(Risk("medium", f"{m.name} is non-transactional: not executed in the dry-run; its "
@@ -185,6 +202,21 @@ def _lock_risks(review: DryRun) -> list[Risk]:
                     LockSource.ESTIMATED: " (estimated)"}[source]
             risks.append(Risk(level, f"{m.name} takes {mode_sql(mode)} on {relation}"
                                      f"{_rows(review, relation)}: blocks {lock_blocks(mode)}{held}"))
+    return risks
+
+
+def _citus_risks(review: DryRun) -> list[Risk]:
+    """Statements Citus refuses (high) and what it accepts but warns about (medium)."""
+    risks: list[Risk] = []
+    for m in review.migrations:
+        for s in m.statements:
+            note = s.citus
+            if note is None:
+                continue
+            if note.propagation is Propagation.REJECTED:
+                seen = (f" (SQLSTATE {note.sqlstate}: {note.message})" if note.sqlstate else " (predicted)")
+                risks.append(Risk("high", f"Citus rejects {m.name} line {s.line}: {note.reason}{seen}"))
+            risks.extend(Risk("medium", f"Citus: {m.name} line {s.line}: {warning}") for warning in note.warnings)
     return risks
 
 

@@ -70,6 +70,28 @@ def rewrite_cell(statement: StatementReport) -> str:
     return ""
 
 
+def citus_cell(statement: StatementReport) -> str:
+    """'rejected (observed): SQLSTATE 0A000 …', or 'propagated: runs on every shard of …'."""
+    note = statement.citus
+    if note is None:
+        return ""
+    head = note.propagation.value + (" (observed)" if note.source == "observed" else "")
+    lines = [f"{head}: {note.reason}"]
+    if note.sqlstate:
+        lines.append(f"SQLSTATE {note.sqlstate}: {note.message}")
+    if note.distributed:
+        lines.append("now distributed: " + ", ".join(note.distributed))
+    lines += [f"warning: {w}" for w in note.warnings]
+    return "\n".join(lines)
+
+
+def citus_summary(review: DryRun) -> str:
+    """'Citus 13.2.2 coordinator, 2 workers: 40 propagated, 12 coordinator only, 1 rejected'."""
+    assert review.engine is not None
+    counts = ", ".join(f"{n} {what}" for what, n in review.citus_counts().items())
+    return f"{review.engine.describe()}: statements {counts}"
+
+
 def _ms(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
 
@@ -85,13 +107,15 @@ def renderable(review: DryRun) -> RenderableType:
                                    Text(outcome(review), style="bold red" if review.exit_code else "green")]
     if review.database:
         parts.append(Text(f"database: {review.database}", style="dim"))
+    if review.on_citus:
+        parts.append(Text(citus_summary(review), style="bold"))
     parts.extend(Text(f"note: {note}", style="yellow") for note in review.notes)
     risks = review.risks()
     if risks:
         parts.append(_risk_table(risks))
     if review.pre_checks:
         parts.append(checks_renderable("pre-checks", review.pre_checks))
-    parts.extend(_migration_table(m) for m in review.migrations)
+    parts.extend(_migration_table(m, review.on_citus) for m in review.migrations)
     if review.failure is not None:
         parts.append(_failure_text(review))
     if review.changes:
@@ -116,13 +140,22 @@ def _migration_title(m: MigrationReport) -> str:
     return f"{m.name} ({m.path}{kind}) — {m.status}{time}"
 
 
-def _migration_table(m: MigrationReport) -> RenderableType:
+_CITUS_STYLE = {"propagated": "cyan", "coordinator only": "", "rejected": "bold red"}
+
+
+def _migration_table(m: MigrationReport, on_citus: bool = False) -> RenderableType:
     table = Table(title=_migration_title(m), title_justify="left", show_header=True, header_style="bold")
     for column in ("line", "statement", "ms", "rows", "locks on existing relations", "rewrite"):
         table.add_column(column, overflow="fold")
+    if on_citus:
+        table.add_column("Citus", overflow="fold")
     for s in m.statements:
-        table.add_row(str(s.line), s.excerpt, _ms(s.duration_ms), _rows(s.rows), lock_cell(s.locks),
-                      Text(rewrite_cell(s), style="bold red"))
+        cells: list[RenderableType] = [str(s.line), s.excerpt, _ms(s.duration_ms), _rows(s.rows), lock_cell(s.locks),
+                                       Text(rewrite_cell(s), style="bold red")]
+        if on_citus:
+            style = _CITUS_STYLE[s.citus.propagation.value] if s.citus else ""
+            cells.append(Text(citus_cell(s), style=style))
+        table.add_row(*cells)
     parts: list[RenderableType] = [table]
     if m.note:
         parts.append(Text(m.note, style="yellow"))
@@ -162,6 +195,15 @@ def as_dict(review: DryRun) -> dict[str, Any]:
         for statement in migration["statements"]:
             for lock in statement["locks"]:
                 lock["blocks"] = lock_blocks(lock["mode"])
+    if review.on_citus:
+        data["citus"] = {"engine": review.engine.describe() if review.engine else None,
+                         "statements": review.citus_counts()}
+    else:
+        # On plain PostgreSQL the report is what it always was: no engine, no Citus annotations.
+        del data["engine"]
+        for migration in data["migrations"]:
+            for statement in migration["statements"]:
+                del statement["citus"]
     data["pre_checks"] = [check_dict(c) for c in review.pre_checks]
     data["post_checks"] = [check_dict(c) for c in review.post_checks]
     return data
@@ -174,6 +216,8 @@ def markdown(review: DryRun) -> str:
     lines = [f"## {headline(review)}", "", f"**{outcome(review)}**", ""]
     if review.database:
         lines += [f"Database: `{review.database}`", ""]
+    if review.on_citus:
+        lines += [f"**{citus_summary(review)}**", ""]
     lines += [f"> note: {note}" for note in review.notes]
     lines += [""] if review.notes else []
     lines += _md_risks(review.risks())
@@ -183,7 +227,7 @@ def markdown(review: DryRun) -> str:
     lines += _md_changes(review.changes)
     lines += _md_checks("Pre-checks", review.pre_checks) + _md_checks("Post-checks", review.post_checks)
     for m in review.migrations:
-        lines += _md_migration(m)
+        lines += _md_migration(m, review.on_citus)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -242,15 +286,17 @@ def _md_checks(title: str, results: list[CheckResult]) -> list[str]:
     return [*lines, ""] if failed else lines
 
 
-def _md_migration(m: MigrationReport) -> list[str]:
+def _md_migration(m: MigrationReport, on_citus: bool = False) -> list[str]:
     lines = [f"#### {_migration_title(m)}", ""]
     lines += [f"> {m.note}", ""] if m.note else []
     lines += ["Plan of one batch:", "", "```", *m.query_plan, "```", ""] if m.query_plan else []
     if m.statements:
-        lines += ["| line | statement | ms | rows | locks on existing relations | rewrite |",
-                  "|---|---|---|---|---|---|"]
+        citus_head, citus_rule = (" Citus |", "---|") if on_citus else ("", "")
+        lines += [f"| line | statement | ms | rows | locks on existing relations | rewrite |{citus_head}",
+                  f"|---|---|---|---|---|---|{citus_rule}"]
         lines += [f"| {s.line} | `{_cell(s.excerpt)}` | {_ms(s.duration_ms)} | {_rows(s.rows)} | "
-                  f"{_cell(lock_cell(s.locks))} | {rewrite_cell(s)} |" for s in m.statements]
+                  f"{_cell(lock_cell(s.locks))} | {rewrite_cell(s)} |"
+                  + (f" {_cell(citus_cell(s))} |" if on_citus else "") for s in m.statements]
         lines.append("")
     sql = "\n\n".join(s.sql for s in m.statements)
     fence = "````" if "```" in sql else "```"

@@ -564,10 +564,16 @@ class _Reviewer:
         statement locked, and the statement's error positions still count from its own first byte.
         The newline before `;` ends a trailing `--` comment. The reported duration includes this
         (sub-millisecond) query.
+
+        On a Citus coordinator the lock query is sent on its own, after the statement: Citus forwards
+        the client's query string to the workers for some DDL (ADD CONSTRAINT on a distributed table),
+        and a second statement in it fails there ('cannot insert multiple commands into a prepared
+        statement'). The locks are the transaction's, so they are still there to read.
         """
         # With no relation existing before the run (a fresh database) there is nothing to observe.
         observe = bool(self.relations)
-        sql = f"{text}\n;\n{catalog.SESSION_RELATION_LOCKS_SQL}" if observe else text
+        together = observe and self.citus_session is None
+        sql = f"{text}\n;\n{catalog.SESSION_RELATION_LOCKS_SQL}" if together else text
         cursor = self.conn.cursor()
         try:
             cursor.execute(sql.encode())  # bytes, no parameters: sent verbatim, '%' is not a placeholder
@@ -576,6 +582,8 @@ class _Reviewer:
             rows = result.command_tuples if result is not None else None
             if not observe:
                 return command, rows, []
+            if not together:
+                return command, rows, self.conn.execute(catalog.SESSION_RELATION_LOCKS_SQL).fetchall()
             cursor.nextset()
             return command, rows, cursor.fetchall()
         except psycopg.Error as exc:

@@ -1,0 +1,208 @@
+"""`dbrun up --dry-run` on a Citus coordinator says, per statement, what Citus does with it.
+
+Each test writes a one-migration repository against fixture tables in the schema `citus_dryrun`
+(a distributed table, a colocated one, a reference table and a local table), runs the dry-run and
+asserts the classification of the statement on a given line: propagated, coordinator only, or
+rejected (with the SQLSTATE Citus raised when the dry-run ran it). The fixture lives in a database
+of its own on every node (the session's cluster, its own Citus metadata), dropped afterwards, so the
+product applied to the cluster's `postgres` database never sees it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from dbrun import review
+from dbrun.citus import Propagation
+from dbrun.cli import app
+from dbrun.config import Settings, load_settings
+from dbrun.review_model import DryRun, StatementReport
+from tests.helpers.citus import CitusCluster
+
+SCHEMA = "citus_dryrun"
+FIXTURE = f"""
+CREATE SCHEMA {SCHEMA};
+CREATE FUNCTION {SCHEMA}.current_org() RETURNS uuid LANGUAGE sql STABLE
+    AS $$ SELECT nullif(current_setting('app.org_id', true), '')::uuid $$;
+CREATE TABLE {SCHEMA}.orgs (organization_id uuid PRIMARY KEY, name text NOT NULL);
+CREATE TABLE {SCHEMA}.items (organization_id uuid NOT NULL, id bigint NOT NULL, label text,
+                             PRIMARY KEY (organization_id, id));
+CREATE TABLE {SCHEMA}.models (id bigint PRIMARY KEY, name text);
+CREATE TABLE {SCHEMA}.notes (id bigint PRIMARY KEY, body text);
+SELECT create_distributed_table('{SCHEMA}.orgs', 'organization_id');
+SELECT create_distributed_table('{SCHEMA}.items', 'organization_id', colocate_with => '{SCHEMA}.orgs');
+SELECT create_reference_table('{SCHEMA}.models');
+"""
+
+Run = Callable[[str], DryRun]
+
+
+DATABASE = "citus_dryrun"
+
+
+def _in_database(url: str, dbname: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + dbname
+
+
+@pytest.fixture(scope="module")
+def fixture_url(citus_cluster: CitusCluster) -> Iterator[str]:
+    """A database with Citus on every node, the workers added to its coordinator, and the fixture."""
+    nodes = citus_cluster.node_urls()
+    for node in nodes:
+        with psycopg.connect(node, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {DATABASE}")
+        with psycopg.connect(_in_database(node, DATABASE), autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION citus")
+    url = _in_database(nodes[0], DATABASE)
+    with psycopg.connect(url, autocommit=True) as conn:
+        host, port = nodes[0].split("@", 1)[1].split("/", 1)[0].split(":")
+        conn.execute("SELECT citus_set_coordinator_host(%s, %s)", (host, int(port)))
+        for worker in nodes[1:]:
+            host, port = worker.split("@", 1)[1].split("/", 1)[0].split(":")
+            conn.execute("SELECT citus_add_node(%s, %s)", (host, int(port)))
+        conn.execute(FIXTURE)
+    try:
+        yield url
+    finally:
+        for node in nodes:
+            with psycopg.connect(node, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+
+
+@pytest.fixture
+def repository(tmp_path: Path) -> Callable[[str], Path]:
+    def make(up: str) -> Path:
+        root = tmp_path / "repo"
+        for folder in ("up", "down"):
+            (root / "sql" / folder).mkdir(parents=True, exist_ok=True)
+        (root / "sql" / "up" / "202601010000_probe.sql").write_text(f"-- Migration: probe\n{up}", encoding="utf-8")
+        (root / "sql" / "down" / "202601010000_probe.sql").write_text("SELECT 1;\n", encoding="utf-8")
+        return root
+
+    return make
+
+
+@pytest.fixture
+def settings_of(fixture_url: str, repository: Callable[[str], Path]) -> Callable[[str], Settings]:
+    return lambda up: load_settings(repository(up), fixture_url)
+
+
+@pytest.fixture
+def dry_run(settings_of: Callable[[str], Settings]) -> Run:
+    return lambda up: review.dry_run_up(settings_of(up))
+
+
+def at_line(result: DryRun, line: int) -> StatementReport:
+    """The statement on `line` of the probe file (line 1 is its header)."""
+    return next(s for m in result.migrations for s in m.statements if s.line == line)
+
+
+def test_policy_with_a_subquery_on_a_distributed_table_is_rejected_with_citus_sqlstate(dry_run: Run) -> None:
+    result = dry_run(f"CREATE POLICY items_tenant ON {SCHEMA}.items "
+                     f"USING (organization_id = (SELECT {SCHEMA}.current_org()));\n")
+    note = at_line(result, 2).citus
+    assert note is not None and note.propagation is Propagation.REJECTED
+    assert (note.source, note.sqlstate) == ("observed", "XX000")
+    assert result.failure is not None and result.failure.sqlstate == "XX000"
+
+
+def test_policy_calling_the_function_directly_is_propagated(dry_run: Run) -> None:
+    result = dry_run(f"CREATE POLICY items_tenant ON {SCHEMA}.items USING (organization_id = {SCHEMA}.current_org());\n")
+    note = at_line(result, 2).citus
+    assert note is not None and note.propagation is Propagation.PROPAGATED
+    assert result.failure is None
+
+
+def test_unique_key_without_the_distribution_column_is_rejected(dry_run: Run) -> None:
+    result = dry_run(f"ALTER TABLE {SCHEMA}.items ADD CONSTRAINT uq_items_label UNIQUE (label);\n")
+    note = at_line(result, 2).citus
+    assert note is not None and note.propagation is Propagation.REJECTED
+    assert (note.source, note.sqlstate) == ("observed", "0A000")
+
+
+def test_unique_key_with_the_distribution_column_is_propagated(dry_run: Run) -> None:
+    result = dry_run(f"ALTER TABLE {SCHEMA}.items ADD CONSTRAINT uq_items_label UNIQUE (organization_id, label);\n")
+    note = at_line(result, 2).citus
+    assert note is not None and note.propagation is Propagation.PROPAGATED
+    assert result.failure is None
+
+
+def test_type_change_of_the_distribution_column_is_rejected(dry_run: Run) -> None:
+    result = dry_run(f"ALTER TABLE {SCHEMA}.items ALTER COLUMN organization_id TYPE text;\n")
+    note = at_line(result, 2).citus
+    assert note is not None and note.propagation is Propagation.REJECTED
+    assert note.sqlstate == "XX000"
+
+
+def test_trigger_on_a_reference_table_is_rejected(dry_run: Run) -> None:
+    result = dry_run(f"CREATE TRIGGER trg_models_touch BEFORE UPDATE ON {SCHEMA}.models FOR EACH ROW "
+                     "EXECUTE FUNCTION suppress_redundant_updates_trigger();\n")
+    note = at_line(result, 2).citus
+    assert note is not None and note.propagation is Propagation.REJECTED
+    assert note.sqlstate == "XX000"
+
+
+def test_objects_created_as_a_role_created_in_the_same_migration_are_rejected_on_the_workers(dry_run: Run) -> None:
+    result = dry_run(f"CREATE ROLE citus_dryrun_owner NOLOGIN;\n"
+                     f"GRANT USAGE, CREATE ON SCHEMA {SCHEMA} TO citus_dryrun_owner;\n"
+                     "SET LOCAL ROLE citus_dryrun_owner;\n"
+                     f"CREATE FUNCTION {SCHEMA}.answer() RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT 42 $$;\n")
+    assert at_line(result, 2).citus is not None and at_line(result, 2).citus.propagation is Propagation.PROPAGATED
+    set_role = at_line(result, 4).citus
+    assert set_role is not None and set_role.propagation is Propagation.COORDINATOR and set_role.warnings
+    note = at_line(result, 5).citus
+    assert note is not None and note.propagation is Propagation.REJECTED
+    assert (note.source, note.sqlstate) == ("observed", "08006")
+
+
+def test_set_config_of_the_tenant_stays_on_the_coordinator_with_a_warning(dry_run: Run) -> None:
+    result = dry_run("SELECT set_config('app.org_id', '00000000-0000-0000-0000-000000000001', true);\n")
+    note = at_line(result, 2).citus
+    assert note is not None and note.propagation is Propagation.COORDINATOR
+    assert any("not propagated to the workers" in w for w in note.warnings)
+    assert any(r.level == "medium" and "set_config" in r.text for r in result.risks())
+
+
+def test_ddl_on_distributed_and_reference_tables_is_propagated(dry_run: Run) -> None:
+    result = dry_run(f"ALTER TABLE {SCHEMA}.items ADD COLUMN note text;\n"
+                     f"CREATE INDEX idx_items_label ON {SCHEMA}.items (organization_id, label);\n"
+                     f"ALTER TABLE {SCHEMA}.models ADD COLUMN family text;\n")
+    assert [at_line(result, line).citus.propagation for line in (2, 3, 4)] == [Propagation.PROPAGATED] * 3  # type: ignore[union-attr]
+
+
+def test_ddl_on_a_local_table_and_comments_stay_on_the_coordinator(dry_run: Run) -> None:
+    result = dry_run(f"ALTER TABLE {SCHEMA}.notes ADD COLUMN author text;\n"
+                     f"COMMENT ON TABLE {SCHEMA}.items IS 'Items of an organization.';\n")
+    assert [at_line(result, line).citus.propagation for line in (2, 3)] == [Propagation.COORDINATOR] * 2  # type: ignore[union-attr]
+
+
+def test_distributing_a_new_table_is_observed_as_propagated(dry_run: Run) -> None:
+    result = dry_run(f"CREATE TABLE {SCHEMA}.extra (organization_id uuid NOT NULL, id bigint NOT NULL, "
+                     "PRIMARY KEY (organization_id, id));\n"
+                     f"SELECT create_distributed_table('{SCHEMA}.extra', 'organization_id', "
+                     f"colocate_with => '{SCHEMA}.orgs');\n"
+                     f"ALTER TABLE {SCHEMA}.extra ADD COLUMN label text;\n")
+    created, distributed, altered = (at_line(result, line).citus for line in (2, 3, 4))
+    assert created is not None and created.propagation is Propagation.COORDINATOR
+    assert distributed is not None and distributed.propagation is Propagation.PROPAGATED
+    assert f"table {SCHEMA}.extra" in distributed.distributed
+    assert altered is not None and altered.propagation is Propagation.PROPAGATED
+
+
+def test_json_dry_run_carries_the_annotation_and_counts(settings_of: Callable[[str], Settings]) -> None:
+    settings = settings_of(f"ALTER TABLE {SCHEMA}.items ADD COLUMN note text;\n"
+                           f"ALTER TABLE {SCHEMA}.items ADD CONSTRAINT uq_items_note UNIQUE (note);\n")
+    result = CliRunner().invoke(app, ["up", "--dry-run", "--json", "--root", str(settings.root),
+                                      "--database-url", settings.database_url or ""])
+    assert result.exit_code == 3, result.output
+    data = json.loads(result.stdout)
+    statements = data["migrations"][0]["statements"]
+    assert [s["citus"]["propagation"] for s in statements] == ["propagated", "rejected"]
+    assert statements[1]["citus"]["sqlstate"] == "0A000"
+    assert data["citus"]["statements"] == {"propagated": 1, "coordinator only": 0, "rejected": 1}

@@ -62,6 +62,7 @@ class Session:
     unsafe_triggers: bool = False  # citus.enable_unsafe_triggers
     roles_created: set[str] = field(default_factory=set)  # not on the workers before this transaction commits
     role: str | None = None  # SET [LOCAL] ROLE in effect
+    ddl_propagation: bool = True  # citus.enable_ddl_propagation (the plan turns it off on a fresh coordinator)
 
 
 # =============================================================================================
@@ -78,9 +79,43 @@ def classify(sql: str, lookup: TableLookup, session: Session) -> CitusNote | Non
         return None
     if not parsed:
         return None
-    note = _classify(parsed[0].stmt, _Context(lookup, session))
+    node = parsed[0].stmt
+    note = _classify(node, _Context(lookup, session))
     note.warnings.extend(_set_config_warnings(sql))
+    if not session.ddl_propagation and note.propagation is not Propagation.COORDINATOR and _is_ddl(node):
+        return _local("citus.enable_ddl_propagation is off for this run (a fresh coordinator builds the chain "
+                      "locally; citus/after/ distributes it): the DDL stays on the coordinator")
     return _as_role(note, session)
+
+
+_NOT_DDL = ("SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "TruncateStmt", "VariableSetStmt",
+            "DoStmt", "CopyStmt")
+
+
+def _is_ddl(node: Any) -> bool:
+    return type(node).__name__ not in _NOT_DDL
+
+
+# Citus forwards the client's query string itself to the workers for these (measured with 13.2.2): sent
+# with other statements in one string, as dbrun sends a transactional file, they fail on the workers.
+_FORWARDS_QUERY_STRING = ("AlterTableStmt", "IndexStmt")
+
+
+def forwards_query_string(sql: str) -> bool:
+    """Whether Citus sends this statement's whole query string to the workers (ALTER TABLE other than
+    ADD COLUMN alone, CREATE INDEX, on a distributed or reference table)."""
+    import pglast
+
+    try:
+        parsed = pglast.parse_sql(sql)
+    except pglast.parser.ParseError:
+        return False
+    node: Any = parsed[0].stmt if parsed else None
+    if type(node).__name__ not in _FORWARDS_QUERY_STRING:
+        return False
+    if type(node).__name__ == "AlterTableStmt":
+        return any(cmd.subtype.name != "AT_AddColumn" for cmd in node.cmds or ())
+    return True
 
 
 @dataclass

@@ -68,7 +68,7 @@ def dry_run_up(settings: Settings, to: str | None = None, *, offline: bool = Fal
         return _offline(repository, plan_up(repository, HistoryState(exists=False), to))
     with _connection(settings) as (conn, database):
         state = history.read_state(conn)
-        plan = plan_up(repository, state, to)
+        plan = plan_up(repository, state, to, catalog.engine_facts(conn))
         return _Reviewer(conn, settings, repository, database, state).run(plan, post_checks=True)
 
 
@@ -251,12 +251,19 @@ class _Reviewer:
         self.citus_session: citus.Session | None = None
         self.citus_defaults: tuple[str, bool] = ("none", False)
         self.citus_warnings: list[str] = []  # WARNINGs the server sent during the current statement
+        self.session_settings: dict[str, str] = {}  # the plan's, set in every file as the real run sets them
+        self.sent_whole = False  # the file being run is sent as one query string by the real apply
 
     def run(self, plan: Plan, post_checks: bool) -> DryRun:
         start = time.perf_counter()
         review = self.review
         review.direction = plan.direction
         review.notes.extend(plan.notes)
+        self.session_settings = dict(plan.session_settings)
+        engine_files = [r.key for r in (*plan.before, *plan.after)]
+        if engine_files:
+            review.notes.append(f"the engine's own files ({', '.join(engine_files)}) run in the real `up`, each in "
+                                "its own transaction; the dry-run does not simulate them")
         if not plan.empty and plan.direction == "up":
             # As the real `up`: pre-checks are read-only queries, each in its own transaction.
             review.pre_checks = run_checks(self.conn, self.repository.pre_checks)
@@ -328,6 +335,10 @@ class _Reviewer:
         self.conn.execute(
             "SELECT set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true)",
             (f"{lock_ms}ms", f"{self.settings.statement_timeout_ms}ms"))
+        # As the real run: the plan's session settings (citus.enable_ddl_propagation off while a fresh
+        # Citus coordinator builds the chain) hold in every file.
+        for name, value in self.session_settings.items():
+            self.conn.execute("SELECT set_config(%s, %s, true)", (name, value))
 
     def _observe_start(self) -> None:
         self.relations = catalog.existing_relations(self.conn)
@@ -399,7 +410,9 @@ class _Reviewer:
         self._limits()
         if self.citus_session is not None:
             # Each migration commits in the real run: roles it created exist on the workers for the next.
-            self.citus_session = citus.Session(*self.citus_defaults)
+            self.citus_session = citus.Session(*self.citus_defaults,
+                                               ddl_propagation=self.session_settings.get(
+                                                   "citus.enable_ddl_propagation", "on") != "off")
 
     def _watch_citus(self) -> None:
         """On a Citus target: read its settings and keep the WARNINGs it sends (a view over a local
@@ -498,6 +511,7 @@ class _Reviewer:
         # each statement's locks, time and rows can be observed; that is safe only because the whole
         # run is one transaction that is rolled back, so a half-run file is never visible.
         start = time.perf_counter()
+        self.sent_whole = report.transactional and len(statements) > 1
         try:
             for statement in statements:
                 report.statements.append(self._statement(report, file, statement, start))
@@ -527,7 +541,7 @@ class _Reviewer:
             self._fail(report, file, statement, exc)
         result.duration_ms = (time.perf_counter() - began) * 1000
         if self.citus_session is not None:
-            result.citus = self._citus_after(predicted, distributed_before)
+            result.citus = self._citus_after(predicted, distributed_before, statement)
         self._observe(result, statement, lock_rows)
         if _ADDS_ENUM_VALUE.search(statement.text) and adds_enum_value(statement.text):
             self.enum_values_added.append(report.name)
@@ -548,9 +562,19 @@ class _Reviewer:
         predicted = citus.classify(statement.text, self._citus_kind, self.citus_session)
         return predicted, catalog.citus_distributed_objects(self.conn)
 
-    def _citus_after(self, predicted: citus.CitusNote | None, before: set[str]) -> citus.CitusNote | None:
+    def _citus_after(self, predicted: citus.CitusNote | None, before: set[str],
+                     statement: Statement) -> citus.CitusNote | None:
         added = sorted(catalog.citus_distributed_objects(self.conn) - before)
-        return citus.observed(predicted, distributed=added, warnings=self._take_citus_warnings())
+        note = citus.observed(predicted, distributed=added, warnings=self._take_citus_warnings())
+        if (note is not None and note.propagation is citus.Propagation.PROPAGATED and self.sent_whole
+                and note.distributed == [] and citus.forwards_query_string(statement.text)):
+            # The dry-run sent it alone; the real apply sends the file whole, and Citus forwards that string.
+            return citus.CitusNote(
+                propagation=citus.Propagation.REJECTED, warnings=note.warnings,
+                reason=f"{note.reason}; but the real apply sends this file as one query string, which Citus forwards "
+                       "to the workers for this command, and they refuse several commands in it (SQLSTATE 42601 "
+                       "'cannot insert multiple commands into a prepared statement'): put it in a file of its own")
+        return note
 
     def _take_citus_warnings(self) -> list[str]:
         taken = list(self.citus_warnings)

@@ -171,9 +171,25 @@ def test_set_config_of_the_tenant_stays_on_the_coordinator_with_a_warning(dry_ru
 
 def test_ddl_on_distributed_and_reference_tables_is_propagated(dry_run: Run) -> None:
     result = dry_run(f"ALTER TABLE {SCHEMA}.items ADD COLUMN note text;\n"
-                     f"CREATE INDEX idx_items_label ON {SCHEMA}.items (organization_id, label);\n"
                      f"ALTER TABLE {SCHEMA}.models ADD COLUMN family text;\n")
-    assert [at_line(result, line).citus.propagation for line in (2, 3, 4)] == [Propagation.PROPAGATED] * 3  # type: ignore[union-attr]
+    assert [at_line(result, line).citus.propagation for line in (2, 3)] == [Propagation.PROPAGATED] * 2  # type: ignore[union-attr]
+
+
+def test_an_index_on_a_distributed_table_alone_in_its_file_is_propagated(dry_run: Run) -> None:
+    result = dry_run(f"CREATE INDEX idx_items_label ON {SCHEMA}.items (organization_id, label);\n")
+    note = at_line(result, 2).citus
+    assert note is not None and note.propagation is Propagation.PROPAGATED
+
+
+def test_an_index_on_a_distributed_table_among_other_statements_is_rejected(
+        dry_run: Run, fixture_url: str) -> None:
+    """dbrun applies a transactional file as one query string; Citus forwards it to the workers."""
+    result = dry_run(f"ALTER TABLE {SCHEMA}.items ADD COLUMN note text;\n"
+                     f"CREATE INDEX idx_items_label ON {SCHEMA}.items (organization_id, label);\n")
+    note = at_line(result, 3).citus
+    assert note is not None and note.propagation is Propagation.REJECTED and "42601" in note.reason
+    with psycopg.connect(fixture_url) as conn, pytest.raises(psycopg.errors.SyntaxError):
+        conn.execute(f"CREATE INDEX idx_items_label ON {SCHEMA}.items (organization_id, label); SELECT 1".encode())
 
 
 def test_ddl_on_a_local_table_and_comments_stay_on_the_coordinator(dry_run: Run) -> None:

@@ -419,7 +419,7 @@ def _dml(node: Any, ctx: _Context, what: str = "") -> CitusNote:
     shared = [_range_name(rv) for rv in _range_vars(node) if ctx.kind(rv) is not None]
     if shared:
         return _propagated(f"{what} runs on the shards of {', '.join(dict.fromkeys(shared))}")
-    return _local(f"{what} reads and writes only local tables")
+    return _local(f"{what} touches no distributed or reference table: it runs on the coordinator")
 
 
 def _truncate(node: Any, ctx: _Context) -> CitusNote:

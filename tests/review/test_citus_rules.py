@@ -1,0 +1,71 @@
+"""citus.py's static rules: what the dry-run predicts for a statement before running it on Citus.
+
+The rules read only the parsed statement and Citus's view of the tables it names (given here as a
+dictionary, as the reviewer answers it from pg_dist_partition); what the cluster then does is tested
+against a real one in tests/citus/.
+"""
+
+from __future__ import annotations
+
+from dbrun.citus import CitusNote, Propagation, Session, TableKind, classify, forwards_query_string
+
+TABLES = {"app.items": TableKind("distributed", "organization_id"),
+          "app.orgs": TableKind("distributed", "organization_id"),
+          "app.models": TableKind("reference", None)}
+
+
+def predicted(sql: str, session: Session | None = None) -> CitusNote:
+    note = classify(sql, TABLES.get, session or Session())
+    assert note is not None
+    return note
+
+
+def test_foreign_key_from_a_distributed_table_to_a_local_one_is_rejected() -> None:
+    note = predicted("ALTER TABLE app.items ADD CONSTRAINT fk_items_notes FOREIGN KEY (organization_id, note_id) "
+                     "REFERENCES app.notes (organization_id, id) ON DELETE CASCADE")
+    assert note.propagation is Propagation.REJECTED and "app.notes" in note.reason
+
+
+def test_foreign_key_between_distributed_tables_on_the_distribution_column_is_propagated() -> None:
+    note = predicted("ALTER TABLE app.items ADD CONSTRAINT fk_items_orgs FOREIGN KEY (organization_id) "
+                     "REFERENCES app.orgs (organization_id) ON DELETE CASCADE")
+    assert note.propagation is Propagation.PROPAGATED
+
+
+def test_primary_key_column_added_without_the_distribution_column_is_rejected() -> None:
+    assert predicted("ALTER TABLE app.items ADD COLUMN code text PRIMARY KEY").propagation is Propagation.REJECTED
+
+
+def test_unique_key_on_a_reference_table_is_propagated() -> None:
+    note = predicted("ALTER TABLE app.models ADD CONSTRAINT uq_models_name UNIQUE (name)")
+    assert note.propagation is Propagation.PROPAGATED
+
+
+def test_with_ddl_propagation_off_ddl_on_a_distributed_table_stays_on_the_coordinator() -> None:
+    note = predicted("ALTER TABLE app.items ADD COLUMN note text", Session(ddl_propagation=False))
+    assert note.propagation is Propagation.COORDINATOR
+
+
+def test_a_role_created_earlier_in_the_file_rejects_what_runs_as_it_on_the_workers() -> None:
+    session = Session()
+    predicted("CREATE ROLE app_owner NOLOGIN", session)
+    predicted("SET LOCAL ROLE app_owner", session)
+    assert predicted("CREATE SCHEMA app_more", session).propagation is Propagation.REJECTED
+
+
+def test_set_local_of_a_tenant_setting_is_propagated_only_with_propagate_set_commands_local() -> None:
+    assert predicted("SET LOCAL app.org_id = 'x'").propagation is Propagation.COORDINATOR
+    assert predicted("SET LOCAL app.org_id = 'x'", Session(propagate_set_commands="local")).propagation \
+        is Propagation.PROPAGATED
+
+
+def test_set_config_inside_a_function_body_is_warned_about() -> None:
+    note = predicted("CREATE FUNCTION app.use_org(p uuid) RETURNS void LANGUAGE sql AS "
+                     "$$ SELECT set_config('app.org_id', p::text, true) $$")
+    assert note.propagation is Propagation.PROPAGATED and note.warnings
+
+
+def test_add_column_alone_is_not_forwarded_as_a_query_string_but_an_index_is() -> None:
+    assert not forwards_query_string("ALTER TABLE app.items ADD COLUMN note text")
+    assert forwards_query_string("CREATE INDEX idx_items_note ON app.items (organization_id, note)")
+    assert forwards_query_string("ALTER TABLE app.items ENABLE ROW LEVEL SECURITY")

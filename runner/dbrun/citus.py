@@ -360,7 +360,7 @@ def _set(node: Any, ctx: _Context) -> CitusNote:
         role = _const(node.args[0]) if node.args else None
         session.role = None if node.kind.name != "VAR_SET_VALUE" or role == "none" else role
         note = _local(f"SET ROLE {role}: Citus connects to the workers as this role from here on")
-        if role in session.roles_created:
+        if role in session.roles_created and session.ddl_propagation:
             note.warnings.append(f"role {role} is created in this transaction: statements Citus propagates after "
                                  "this fail on the workers until it commits; create roles in their own migration")
         return note
@@ -369,6 +369,8 @@ def _set(node: Any, ctx: _Context) -> CitusNote:
             session.propagate_set_commands = str(_const(node.args[0]))
         if name == "citus.enable_unsafe_triggers" and node.args:
             session.unsafe_triggers = str(_const(node.args[0])).lower() in ("on", "true", "1")
+        if name == "citus.enable_ddl_propagation" and node.args:
+            session.ddl_propagation = str(_const(node.args[0])).lower() in ("on", "true", "1")
         return _local(f"sets Citus's {name} on the coordinator")
     if node.is_local and session.propagate_set_commands == "local":
         return _propagated(f"SET LOCAL {name} reaches the workers (citus.propagate_set_commands = 'local')")

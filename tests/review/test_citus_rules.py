@@ -69,3 +69,9 @@ def test_add_column_alone_is_not_forwarded_as_a_query_string_but_an_index_is() -
     assert not forwards_query_string("ALTER TABLE app.items ADD COLUMN note text")
     assert forwards_query_string("CREATE INDEX idx_items_note ON app.items (organization_id, note)")
     assert forwards_query_string("ALTER TABLE app.items ENABLE ROW LEVEL SECURITY")
+
+
+def test_a_file_turning_ddl_propagation_off_keeps_its_later_ddl_on_the_coordinator() -> None:
+    session = Session()
+    predicted("SET LOCAL citus.enable_ddl_propagation = off", session)
+    assert predicted("CREATE SCHEMA app_more", session).propagation is Propagation.COORDINATOR

@@ -80,7 +80,11 @@ def classify(sql: str, lookup: TableLookup, session: Session) -> CitusNote | Non
     if not parsed:
         return None
     node = parsed[0].stmt
-    note = _classify(node, _Context(lookup, session))
+    try:
+        note = _classify(node, _Context(lookup, session))
+    except (AttributeError, TypeError, IndexError, ValueError):
+        # A statement shape no rule foresaw: no prediction, and the dry-run still reports what happened.
+        return None
     note.warnings.extend(_set_config_warnings(sql))
     if not session.ddl_propagation and note.propagation is not Propagation.COORDINATOR and _is_ddl(node):
         return _local("citus.enable_ddl_propagation is off for this run (a fresh coordinator builds the chain "

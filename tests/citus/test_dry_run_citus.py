@@ -24,6 +24,7 @@ from dbrun.cli import app
 from dbrun.config import Settings, load_settings
 from dbrun.review_model import DryRun, StatementReport
 from tests.helpers.citus import CitusCluster
+from tests.helpers.citus_database import citus_database
 
 SCHEMA = "citus_dryrun"
 FIXTURE = f"""
@@ -43,36 +44,13 @@ SELECT create_reference_table('{SCHEMA}.models');
 Run = Callable[[str], DryRun]
 
 
-DATABASE = "citus_dryrun"
-
-
-def _in_database(url: str, dbname: str) -> str:
-    return url.rsplit("/", 1)[0] + "/" + dbname
-
-
 @pytest.fixture(scope="module")
 def fixture_url(citus_cluster: CitusCluster) -> Iterator[str]:
-    """A database with Citus on every node, the workers added to its coordinator, and the fixture."""
-    nodes = citus_cluster.node_urls()
-    for node in nodes:
-        with psycopg.connect(node, autocommit=True) as conn:
-            conn.execute(f"CREATE DATABASE {DATABASE}")
-        with psycopg.connect(_in_database(node, DATABASE), autocommit=True) as conn:
-            conn.execute("CREATE EXTENSION citus")
-    url = _in_database(nodes[0], DATABASE)
-    with psycopg.connect(url, autocommit=True) as conn:
-        host, port = nodes[0].split("@", 1)[1].split("/", 1)[0].split(":")
-        conn.execute("SELECT citus_set_coordinator_host(%s, %s)", (host, int(port)))
-        for worker in nodes[1:]:
-            host, port = worker.split("@", 1)[1].split("/", 1)[0].split(":")
-            conn.execute("SELECT citus_add_node(%s, %s)", (host, int(port)))
-        conn.execute(FIXTURE)
-    try:
+    """The fixture tables in a database of their own (tests/helpers/citus_database.py)."""
+    with citus_database(citus_cluster, "citus_dryrun") as url:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(FIXTURE)
         yield url
-    finally:
-        for node in nodes:
-            with psycopg.connect(node, autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
 
 
 @pytest.fixture

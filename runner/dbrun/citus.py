@@ -189,9 +189,6 @@ def _create_table(node: Any, ctx: _Context) -> CitusNote:
                   "create_reference_table() is called for it")
 
 
-_KEY_CONSTRAINTS = ("CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_EXCLUSION")
-
-
 def _alter_table(node: Any, ctx: _Context) -> CitusNote:
     if node.relation is None:
         return _local("ALTER TABLE without a table")
@@ -211,30 +208,24 @@ def _refused_subcommand(cmd: Any, table: str, kind: TableKind, ctx: _Context) ->
     if subtype in ("AT_AlterColumnType", "AT_DropColumn") and column is not None and cmd.name == column:
         return (f"Citus refuses ALTER TABLE on the distribution column {column} of {table} "
                 "('cannot execute ALTER TABLE command involving partition column')")
-    constraints: list[Any] = []
+    # A table constraint names its columns; a column constraint (ADD COLUMN ... PRIMARY KEY) means its column.
+    constraints: list[tuple[Any, tuple[str | None, ...]]] = []
     if subtype == "AT_AddConstraint" and cmd.def_ is not None:
-        constraints.append(cmd.def_)
+        constraints.append((cmd.def_, tuple(k.sval for k in cmd.def_.keys or ())))
     if subtype == "AT_AddColumn" and cmd.def_ is not None:
-        constraints.extend(cmd.def_.constraints or ())
-        for constraint in cmd.def_.constraints or ():
-            if constraint.contype.name in _KEY_CONSTRAINTS and not constraint.keys:
-                constraint_keys = (cmd.def_.colname,)
-                refusal = _key_refusal(constraint_keys, table, kind)
-                if refusal:
-                    return refusal
-    for constraint in constraints:
+        constraints.extend((c, (cmd.def_.colname,)) for c in cmd.def_.constraints or ())
+    for constraint, keys in constraints:
         contype = constraint.contype.name
-        if contype in _KEY_CONSTRAINTS and constraint.keys:
-            refusal = _key_refusal(tuple(k.sval for k in constraint.keys), table, kind)
-            if refusal:
-                return refusal
-        if contype == "CONSTR_EXCLUSION":
-            keys = tuple(_index_column(pair[0]) for pair in constraint.exclusions or ())
+        if contype in ("CONSTR_PRIMARY", "CONSTR_UNIQUE"):
             refusal = _key_refusal(keys, table, kind)
             if refusal:
                 return refusal
+        if contype == "CONSTR_EXCLUSION":
+            refusal = _key_refusal(tuple(_index_column(pair[0]) for pair in constraint.exclusions or ()), table, kind)
+            if refusal:
+                return refusal
         if contype == "CONSTR_FOREIGN" and constraint.pktable is not None:
-            refusal = _foreign_key_refusal(constraint, table, kind, ctx)
+            refusal = _foreign_key_refusal(constraint, keys, table, kind, ctx)
             if refusal:
                 return refusal
     return None
@@ -248,7 +239,8 @@ def _key_refusal(columns: tuple[str | None, ...], table: str, kind: TableKind) -
             "key in a reference or lookup table")
 
 
-def _foreign_key_refusal(constraint: Any, table: str, kind: TableKind, ctx: _Context) -> str | None:
+def _foreign_key_refusal(constraint: Any, column_keys: tuple[str | None, ...], table: str, kind: TableKind,
+                         ctx: _Context) -> str | None:
     referenced = ctx.kind(constraint.pktable)
     target = _range_name(constraint.pktable)
     if kind.kind == "reference" and referenced is not None and referenced.kind == "distributed":
@@ -259,7 +251,7 @@ def _foreign_key_refusal(constraint: Any, table: str, kind: TableKind, ctx: _Con
         return (f"distributed table {table} cannot have a foreign key to {target}, which is not distributed or a "
                 "reference table: distribute it (or make it a reference table) first")
     if referenced.kind == "distributed":
-        own = tuple(a.sval for a in constraint.fk_attrs or ())
+        own = tuple(a.sval for a in constraint.fk_attrs or ()) or column_keys
         theirs = tuple(a.sval for a in constraint.pk_attrs or ())
         if kind.column not in own or (theirs and referenced.column not in theirs):
             return (f"a foreign key between distributed tables {table} and {target} must include both "

@@ -75,3 +75,8 @@ def test_a_file_turning_ddl_propagation_off_keeps_its_later_ddl_on_the_coordinat
     session = Session()
     predicted("SET LOCAL citus.enable_ddl_propagation = off", session)
     assert predicted("CREATE SCHEMA app_more", session).propagation is Propagation.COORDINATOR
+
+
+def test_a_column_referencing_another_distributed_table_without_the_distribution_column_is_rejected() -> None:
+    note = predicted("ALTER TABLE app.items ADD COLUMN parent_org uuid REFERENCES app.orgs (organization_id)")
+    assert note.propagation is Propagation.REJECTED and "distribution columns" in note.reason

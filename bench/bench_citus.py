@@ -5,8 +5,8 @@ sockets, with fsync off:
   1-node   a plain PostgreSQL cluster (dbrun's own launcher, no Citus);
   citus    ../shared/citus/cluster.sh: a coordinator and two workers (shared_preload_libraries = citus).
 
-The schema is a fixture shaped like the product's, not the product chain itself (the chain is not
-yet distributed on Citus; docs/scale-out.md): schema bench_citus with organizations, a tenant table
+The schema is a fixture shaped like the product's, not the product chain itself (the chain's
+distribution on Citus, citus/after/, landed as this was written; docs/scale-out.md): schema bench_citus with organizations, a tenant table
 items (PRIMARY KEY (organization_id, id), FORCE RLS, policy `organization_id =
 bench_citus.current_org_id()`, a STABLE function reading app.org_id), a reference catalog models and
 usage_events partitioned by month (PRIMARY KEY (organization_id, occurred_at, request_id), a foreign
@@ -182,8 +182,8 @@ def build(url: str, citus: bool, orgs: int, items: int, seed: int) -> tuple[list
             for statement in DISTRIBUTE_SQL.split(";\n"):
                 if statement.strip():
                     conn.execute(statement.encode())
-        # One statement per query string: Citus forwards the string of an ALTER TABLE to the workers,
-        # which refuse several commands in it (the dry-run reports this; docs/scale-out.md).
+        # One statement per query string, as dbrun sends them on Citus: Citus forwards the string of an
+        # ALTER TABLE to the workers, which refuse several commands in it (42601).
         for statement in POLICY_SQL.split(";\n"):
             if statement.strip():
                 conn.execute(statement.encode())

@@ -100,26 +100,6 @@ def _is_ddl(node: Any) -> bool:
     return type(node).__name__ not in _NOT_DDL
 
 
-# Citus forwards the client's query string itself to the workers for these (measured with 13.2.2): sent
-# with other statements in one string, as dbrun sends a transactional file, they fail on the workers.
-_FORWARDS_QUERY_STRING = ("AlterTableStmt", "IndexStmt")
-
-
-def forwards_query_string(sql: str) -> bool:
-    """Whether Citus sends this statement's whole query string to the workers (ALTER TABLE other than
-    ADD COLUMN alone, CREATE INDEX, on a distributed or reference table)."""
-    import pglast
-
-    try:
-        parsed = pglast.parse_sql(sql)
-    except pglast.parser.ParseError:
-        return False
-    node: Any = parsed[0].stmt if parsed else None
-    if type(node).__name__ not in _FORWARDS_QUERY_STRING:
-        return False
-    if type(node).__name__ == "AlterTableStmt":
-        return any(cmd.subtype.name != "AT_AddColumn" for cmd in node.cmds or ())
-    return True
 
 
 @dataclass

@@ -68,7 +68,9 @@ def dry_run_up(settings: Settings, to: str | None = None, *, offline: bool = Fal
         return _offline(repository, plan_up(repository, HistoryState(exists=False), to))
     with _connection(settings) as (conn, database):
         state = history.read_state(conn)
-        plan = plan_up(repository, state, to, catalog.engine_facts(conn))
+        engine = catalog.engine_facts(conn)
+        repository = _for_engine(settings, repository, engine)
+        plan = plan_up(repository, state, to, engine)
         return _Reviewer(conn, settings, repository, database, state).run(plan, post_checks=True)
 
 
@@ -82,10 +84,20 @@ def dry_run_down(settings: Settings, *, to: str | None = None, steps: int | None
         return _offline(repository, plan)
     with _connection(settings) as (conn, database):
         state = history.read_state(conn)
-        plan = plan_down(repository, state, to=to, steps=steps, everything=everything)
+        engine = catalog.engine_facts(conn)
+        repository = _for_engine(settings, repository, engine, strict=False)
+        plan = plan_down(repository, state, to=to, steps=steps, everything=everything, engine=engine)
         refuse_broken_files(plan, repository)  # as the real `down`: other files' problems are notes
         # The real `down` runs no post-checks; neither does its dry-run.
         return _Reviewer(conn, settings, repository, database, state).run(plan, post_checks=False)
+
+
+def _for_engine(settings: Settings, repository: Repository, engine: catalog.EngineFacts, *,
+                strict: bool = True) -> Repository:
+    """As the real run: on Citus the templates are rendered with `citus` true (see api.load)."""
+    if not engine.citus:
+        return repository
+    return load_repository(settings.root, {**settings.template_vars, "citus": True}, strict=strict)
 
 
 @contextmanager
@@ -252,7 +264,6 @@ class _Reviewer:
         self.citus_defaults: tuple[str, bool] = ("none", False)
         self.citus_warnings: list[str] = []  # WARNINGs the server sent during the current statement
         self.session_settings: dict[str, str] = {}  # the plan's, set in every file as the real run sets them
-        self.sent_whole = False  # the file being run is sent as one query string by the real apply
 
     def run(self, plan: Plan, post_checks: bool) -> DryRun:
         start = time.perf_counter()
@@ -410,9 +421,12 @@ class _Reviewer:
         self._limits()
         if self.citus_session is not None:
             # Each migration commits in the real run: roles it created exist on the workers for the next.
-            self.citus_session = citus.Session(*self.citus_defaults,
-                                               ddl_propagation=self.session_settings.get(
-                                                   "citus.enable_ddl_propagation", "on") != "off")
+            propagate_set, unsafe_triggers = self.citus_defaults
+            self.citus_session = citus.Session(
+                propagate_set_commands=self.session_settings.get("citus.propagate_set_commands", propagate_set),
+                unsafe_triggers=self.session_settings.get("citus.enable_unsafe_triggers",
+                                                          "on" if unsafe_triggers else "off") == "on",
+                ddl_propagation=self.session_settings.get("citus.enable_ddl_propagation", "on") != "off")
 
     def _watch_citus(self) -> None:
         """On a Citus target: read its settings and keep the WARNINGs it sends (a view over a local
@@ -511,7 +525,6 @@ class _Reviewer:
         # each statement's locks, time and rows can be observed; that is safe only because the whole
         # run is one transaction that is rolled back, so a half-run file is never visible.
         start = time.perf_counter()
-        self.sent_whole = report.transactional and len(statements) > 1
         try:
             for statement in statements:
                 report.statements.append(self._statement(report, file, statement, start))
@@ -541,7 +554,7 @@ class _Reviewer:
             self._fail(report, file, statement, exc)
         result.duration_ms = (time.perf_counter() - began) * 1000
         if self.citus_session is not None:
-            result.citus = self._citus_after(predicted, distributed_before, statement)
+            result.citus = self._citus_after(predicted, distributed_before)
         self._observe(result, statement, lock_rows)
         if _ADDS_ENUM_VALUE.search(statement.text) and adds_enum_value(statement.text):
             self.enum_values_added.append(report.name)
@@ -562,19 +575,9 @@ class _Reviewer:
         predicted = citus.classify(statement.text, self._citus_kind, self.citus_session)
         return predicted, catalog.citus_distributed_objects(self.conn)
 
-    def _citus_after(self, predicted: citus.CitusNote | None, before: set[str],
-                     statement: Statement) -> citus.CitusNote | None:
+    def _citus_after(self, predicted: citus.CitusNote | None, before: set[str]) -> citus.CitusNote | None:
         added = sorted(catalog.citus_distributed_objects(self.conn) - before)
-        note = citus.observed(predicted, distributed=added, warnings=self._take_citus_warnings())
-        if (note is not None and note.propagation is citus.Propagation.PROPAGATED and self.sent_whole
-                and note.distributed == [] and citus.forwards_query_string(statement.text)):
-            # The dry-run sent it alone; the real apply sends the file whole, and Citus forwards that string.
-            return citus.CitusNote(
-                propagation=citus.Propagation.REJECTED, warnings=note.warnings,
-                reason=f"{note.reason}; but the real apply sends this file as one query string, which Citus forwards "
-                       "to the workers for this command, and they refuse several commands in it (SQLSTATE 42601 "
-                       "'cannot insert multiple commands into a prepared statement'): put it in a file of its own")
-        return note
+        return citus.observed(predicted, distributed=added, warnings=self._take_citus_warnings())
 
     def _take_citus_warnings(self) -> list[str]:
         taken = list(self.citus_warnings)
@@ -589,10 +592,10 @@ class _Reviewer:
         The newline before `;` ends a trailing `--` comment. The reported duration includes this
         (sub-millisecond) query.
 
-        On a Citus coordinator the lock query is sent on its own, after the statement: Citus forwards
-        the client's query string to the workers for some DDL (ADD CONSTRAINT on a distributed table),
-        and a second statement in it fails there ('cannot insert multiple commands into a prepared
-        statement'). The locks are the transaction's, so they are still there to read.
+        On a Citus coordinator the lock query is sent on its own, after the statement, as the real run
+        sends each statement on its own there (plan.one_statement_per_query): Citus forwards the query
+        string of some DDL to the workers, where a second statement in it fails ('cannot insert
+        multiple commands into a prepared statement'). The locks are the transaction's, still there.
         """
         # With no relation existing before the run (a fresh database) there is nothing to observe.
         observe = bool(self.relations)

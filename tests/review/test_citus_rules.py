@@ -7,7 +7,7 @@ against a real one in tests/citus/.
 
 from __future__ import annotations
 
-from dbrun.citus import CitusNote, Propagation, Session, TableKind, classify, forwards_query_string
+from dbrun.citus import CitusNote, Propagation, Session, TableKind, classify
 
 TABLES = {"app.items": TableKind("distributed", "organization_id"),
           "app.orgs": TableKind("distributed", "organization_id"),
@@ -65,12 +65,6 @@ def test_set_config_inside_a_function_body_is_warned_about() -> None:
     assert note.propagation is Propagation.PROPAGATED and note.warnings
 
 
-def test_add_column_alone_is_not_forwarded_as_a_query_string_but_an_index_is() -> None:
-    assert not forwards_query_string("ALTER TABLE app.items ADD COLUMN note text")
-    assert forwards_query_string("CREATE INDEX idx_items_note ON app.items (organization_id, note)")
-    assert forwards_query_string("ALTER TABLE app.items ENABLE ROW LEVEL SECURITY")
-
-
 def test_a_file_turning_ddl_propagation_off_keeps_its_later_ddl_on_the_coordinator() -> None:
     session = Session()
     predicted("SET LOCAL citus.enable_ddl_propagation = off", session)
@@ -80,3 +74,9 @@ def test_a_file_turning_ddl_propagation_off_keeps_its_later_ddl_on_the_coordinat
 def test_a_column_referencing_another_distributed_table_without_the_distribution_column_is_rejected() -> None:
     note = predicted("ALTER TABLE app.items ADD COLUMN parent_org uuid REFERENCES app.orgs (organization_id)")
     assert note.propagation is Propagation.REJECTED and "distribution columns" in note.reason
+
+
+def test_trigger_on_a_reference_table_is_rejected_while_unsafe_triggers_are_off() -> None:
+    note = predicted("CREATE TRIGGER trg_models_touch BEFORE UPDATE ON app.models FOR EACH ROW "
+                     "EXECUTE FUNCTION suppress_redundant_updates_trigger()", Session(unsafe_triggers=False))
+    assert note.propagation is Propagation.REJECTED

@@ -221,6 +221,11 @@ def citus_distributed_objects(conn: Conn) -> set[str]:
     return {str(row[0]) for row in rows if row[0] is not None}
 
 
+def nologin_roles(conn: Conn) -> set[str]:
+    """Roles that cannot log in: Citus cannot open a connection to a worker as one of them."""
+    return {str(r[0]) for r in conn.execute("SELECT rolname FROM pg_roles WHERE NOT rolcanlogin").fetchall()}
+
+
 def citus_settings(conn: Conn) -> tuple[str, bool]:
     """citus.propagate_set_commands, and whether citus.enable_unsafe_triggers is on."""
     row = conn.execute("""SELECT current_setting('citus.propagate_set_commands'),

@@ -61,6 +61,7 @@ class Session:
     propagate_set_commands: str = "none"  # citus.propagate_set_commands
     unsafe_triggers: bool = False  # citus.enable_unsafe_triggers
     roles_created: set[str] = field(default_factory=set)  # not on the workers before this transaction commits
+    nologin: set[str] = field(default_factory=set)  # roles that cannot log in (pg_roles, and those created so)
     role: str | None = None  # SET [LOCAL] ROLE in effect
     ddl_propagation: bool = True  # citus.enable_ddl_propagation (the plan turns it off on a fresh coordinator)
 
@@ -133,15 +134,28 @@ def _classify(node: Any, ctx: _Context) -> CitusNote:
 
 def _as_role(note: CitusNote, session: Session) -> CitusNote:
     """Citus opens its connections to the workers as the current role: one created in this
-    transaction does not exist there yet (roles reach the workers when the transaction commits)."""
+    transaction does not exist there yet (roles reach the workers when the transaction commits), and
+    one that cannot log in is refused there ('role ... is not permitted to log in')."""
     role = session.role
-    if note.propagation is Propagation.PROPAGATED and role is not None and role in session.roles_created:
-        rejected = _rejected(f"{note.reason}, as role {role}, created in this transaction: the workers do not have "
-                             f"it until the transaction commits ('role \"{role}\" does not exist'); create roles in "
-                             "a migration of their own")
-        rejected.warnings = note.warnings
-        return rejected
-    return note
+    if note.propagation is not Propagation.PROPAGATED or role is None:
+        return note
+    problem = _role_problem(role, session)
+    if problem is None:
+        return note
+    rejected = _rejected(f"{note.reason}, as role {role}: {problem}")
+    rejected.warnings = note.warnings
+    return rejected
+
+
+def _role_problem(role: str, session: Session) -> str | None:
+    """Why statements Citus propagates fail on the workers while `role` is the current role, if they do."""
+    if role in session.roles_created:
+        return (f"it is created in this transaction and the workers do not have it until the transaction commits "
+                f"('role \"{role}\" does not exist'); create roles in a migration of their own")
+    if role in session.nologin:
+        return (f"it cannot log in, and Citus connects to the workers as the current role ('role \"{role}\" is not "
+                "permitted to log in'); run it as the migrator and hand the object over with ALTER ... OWNER TO")
+    return None
 
 
 # -- tables -----------------------------------------------------------------------------------
@@ -336,9 +350,9 @@ def _set(node: Any, ctx: _Context) -> CitusNote:
         role = _const(node.args[0]) if node.args else None
         session.role = None if node.kind.name != "VAR_SET_VALUE" or role == "none" else role
         note = _local(f"SET ROLE {role}: Citus connects to the workers as this role from here on")
-        if role in session.roles_created and session.ddl_propagation:
-            note.warnings.append(f"role {role} is created in this transaction: statements Citus propagates after "
-                                 "this fail on the workers until it commits; create roles in their own migration")
+        problem = _role_problem(str(role), session) if session.role and session.ddl_propagation else None
+        if problem:
+            note.warnings.append(f"statements Citus propagates after this fail on the workers: role {role}: {problem}")
         return note
     if name.startswith("citus."):
         if name == "citus.propagate_set_commands" and node.args:
@@ -360,6 +374,12 @@ def _set(node: Any, ctx: _Context) -> CitusNote:
 
 def _create_role(node: Any, ctx: _Context) -> CitusNote:
     ctx.session.roles_created.add(node.role)
+    login = node.stmt_type.name == "ROLESTMT_USER"
+    for option in node.options or ():
+        if option.defname == "canlogin":
+            login = bool(_const(option.arg))
+    if not login:
+        ctx.session.nologin.add(node.role)
     return _propagated(f"Citus creates role {node.role} on the workers; connections as it (SET ROLE, objects it "
                        "owns) work there only after this transaction commits")
 

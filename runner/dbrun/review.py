@@ -262,6 +262,7 @@ class _Reviewer:
         # On a Citus coordinator: what each statement's fate is (citus.py), per file.
         self.citus_session: citus.Session | None = None
         self.citus_defaults: tuple[str, bool] = ("none", False)
+        self.nologin: set[str] = set()  # roles that cannot log in, when the dry-run began
         self.citus_warnings: list[str] = []  # WARNINGs the server sent during the current statement
         self.session_settings: dict[str, str] = {}  # the plan's, set in every file as the real run sets them
 
@@ -426,12 +427,14 @@ class _Reviewer:
                 propagate_set_commands=self.session_settings.get("citus.propagate_set_commands", propagate_set),
                 unsafe_triggers=self.session_settings.get("citus.enable_unsafe_triggers",
                                                           "on" if unsafe_triggers else "off") == "on",
-                ddl_propagation=self.session_settings.get("citus.enable_ddl_propagation", "on") != "off")
+                ddl_propagation=self.session_settings.get("citus.enable_ddl_propagation", "on") != "off",
+                nologin=set(self.nologin))
 
     def _watch_citus(self) -> None:
         """On a Citus target: read its settings and keep the WARNINGs it sends (a view over a local
         table, say), so each statement can be annotated with what Citus does with it."""
         self.citus_defaults = catalog.citus_settings(self.conn)
+        self.nologin = catalog.nologin_roles(self.conn)
         self.citus_session = citus.Session(*self.citus_defaults)
 
         def keep(diagnostic: psycopg.errors.Diagnostic) -> None:

@@ -42,6 +42,7 @@ SELECT create_reference_table('{SCHEMA}.models');
 """
 
 Run = Callable[[str], DryRun]
+NOLOGIN_ROLE = "citus_dryrun_owner_nologin"
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +51,14 @@ def fixture_url(citus_cluster: CitusCluster) -> Iterator[str]:
     with citus_database(citus_cluster, "citus_dryrun") as url:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(FIXTURE)
-        yield url
+            conn.execute(f"CREATE ROLE {NOLOGIN_ROLE} NOLOGIN")  # Citus creates it on the workers too
+            conn.execute(f"GRANT USAGE, CREATE ON SCHEMA {SCHEMA} TO {NOLOGIN_ROLE}")
+        try:
+            yield url
+        finally:
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(f"DROP OWNED BY {NOLOGIN_ROLE}")
+                conn.execute(f"DROP ROLE {NOLOGIN_ROLE}")
 
 
 @pytest.fixture
@@ -138,6 +146,14 @@ def test_objects_created_as_a_role_created_in_the_same_migration_are_rejected_on
     assert set_role is not None and set_role.propagation is Propagation.COORDINATOR and set_role.warnings
     note = at_line(result, 5).citus
     assert note is not None and note.propagation is Propagation.REJECTED
+    assert (note.source, note.sqlstate) == ("observed", "08006")
+
+
+def test_objects_created_as_an_existing_nologin_role_are_rejected_on_the_workers(dry_run: Run) -> None:
+    result = dry_run(f"SET LOCAL ROLE {NOLOGIN_ROLE};\n"
+                     f"CREATE FUNCTION {SCHEMA}.answer() RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT 42 $$;\n")
+    note = at_line(result, 3).citus
+    assert note is not None and note.propagation is Propagation.REJECTED and "cannot log in" in note.reason
     assert (note.source, note.sqlstate) == ("observed", "08006")
 
 

@@ -80,3 +80,17 @@ def test_trigger_on_a_reference_table_is_rejected_while_unsafe_triggers_are_off(
     note = predicted("CREATE TRIGGER trg_models_touch BEFORE UPDATE ON app.models FOR EACH ROW "
                      "EXECUTE FUNCTION suppress_redundant_updates_trigger()", Session(unsafe_triggers=False))
     assert note.propagation is Propagation.REJECTED
+
+
+def test_ddl_on_a_distributed_table_as_a_nologin_role_is_rejected() -> None:
+    session = Session(nologin={"app_owner"})
+    predicted("SET LOCAL ROLE app_owner", session)
+    note = predicted("ALTER TABLE app.items ADD COLUMN note text", session)
+    assert note.propagation is Propagation.REJECTED and "cannot log in" in note.reason
+
+
+def test_a_role_created_nologin_in_the_file_counts_as_one_that_cannot_log_in() -> None:
+    session = Session()
+    predicted("CREATE ROLE app_reader NOLOGIN", session)
+    predicted("CREATE USER app_service", session)
+    assert session.nologin == {"app_reader"}

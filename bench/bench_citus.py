@@ -6,8 +6,8 @@ sockets, with fsync off:
   citus    ../shared/citus/cluster.sh: a coordinator and two workers (shared_preload_libraries = citus).
 
 The schema is a fixture shaped like the product's, not the product chain itself (the chain's
-distribution on Citus, citus/after/, landed as this was written; docs/scale-out.md): schema bench_citus with organizations, a tenant table
-items (PRIMARY KEY (organization_id, id), FORCE RLS, policy `organization_id =
+distribution on Citus, citus/after/, landed as this was written; docs/scale-out.md): schema
+bench_citus with organizations, a tenant table items (PRIMARY KEY (organization_id, id), FORCE RLS, policy `organization_id =
 bench_citus.current_org_id()`, a STABLE function reading app.org_id), a reference catalog models and
 usage_events partitioned by month (PRIMARY KEY (organization_id, occurred_at, request_id), a foreign
 key to models, an INSERT-only policy for the ingest role). On Citus, organizations, items and

@@ -18,14 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 
-from dbrun import catalog, execute, history, source
+from dbrun import catalog, history, source
 from dbrun.checks import CheckResult, run_checks
 from dbrun.config import Settings
 from dbrun.connection import Target, connect, describe_connection, redact, resolve_target
 from dbrun.errors import ConfigError, Problem, ProblemsFound, RollbackNotConfirmed, UsageProblems
-from dbrun.execute import Executor, Listener, RunResult
 from dbrun.history import MigrationState
-from dbrun.local import LocalCluster
 from dbrun.plan import (
     MigrationStatus,
     Plan,
@@ -39,6 +37,7 @@ from dbrun.plan import (
 
 if TYPE_CHECKING:
     from dbrun.docs import FileDifference
+    from dbrun.execute import Listener, RunResult
     from dbrun.snapshot import Drift
 
 Conn = psycopg.Connection[Any]
@@ -86,6 +85,8 @@ def up(settings: Settings, to: str | None = None, listener: Listener | None = No
 
 def _up_locked(settings: Settings, repository: source.Repository, target: Target, conn: Conn, to: str | None,
                listener: Listener | None, on_plan: Callable[[Plan], None] | None) -> RunOutcome:
+    from dbrun.execute import Executor  # applying pays for importing it; status and the read-only commands do not
+
     history.ensure_bookkeeping(conn)
     engine = catalog.engine_facts(conn)
     if engine.citus:
@@ -110,6 +111,8 @@ def down(settings: Settings, *, to: str | None = None, steps: int | None = None,
          listener: Listener | None = None, on_plan: Callable[[Plan], None] | None = None,
          on_target: Callable[[str], None] | None = None, confirm: Confirm | None = None) -> RunOutcome:
     """Roll back; with `confirm`, a database not marked development is rolled back only if it says yes."""
+    from dbrun import execute
+
     repository = load(settings, strict=False)
     with _session(settings) as (target, conn):
         where = describe_connection(conn)
@@ -129,7 +132,7 @@ def down(settings: Settings, *, to: str | None = None, steps: int | None = None,
                 raise RollbackNotConfirmed(f"rollback of {len(plan.steps)} migration(s) on {where} not confirmed; "
                                            "nothing was changed")
             history.ensure_bookkeeping(conn)  # layout upgrades (held migrations) before writing
-            outcome.result = Executor(conn, settings, listener).run(plan)
+            outcome.result = execute.Executor(conn, settings, listener).run(plan)
             return outcome
 
 
@@ -289,6 +292,8 @@ class SeedOutcome:
 
 def seed(settings: Settings, force: bool = False) -> SeedOutcome:
     """Apply seeds/*.sql in file order, in one transaction, on a development database only."""
+    from dbrun import execute
+
     files = execute.seed_files(settings.root)
     with _session(settings) as (target, conn):
         execute.require_development(conn, force)
@@ -347,6 +352,8 @@ def _documented_database(settings: Settings,
         finally:
             conn.close()
         return
+    from dbrun.local import LocalCluster
+
     cluster = LocalCluster(settings.cluster_dir)
     with cluster.scratch_database(SCRATCH_PREFIX) as url:
         outcome = up(replace(settings, database_url=url))

@@ -19,14 +19,14 @@ from typer.core import TyperGroup
 from dbrun import __version__, api, errors, report
 from dbrun.config import Settings, load_settings
 from dbrun.errors import EXIT_OK, EXIT_PROBLEMS, ConfigError, DbrunError
-from dbrun.execute import Event
-from dbrun.local import LocalCluster
 from dbrun.plan import Plan
 
 if TYPE_CHECKING:
     from rich.progress import Progress
 
     from dbrun import review_model
+    from dbrun.execute import Event
+    from dbrun.local import LocalCluster
 
 T = TypeVar("T")
 
@@ -606,11 +606,17 @@ def diff(
         raise typer.Exit(EXIT_PROBLEMS)
 
 
+def _local_cluster(c: Context) -> LocalCluster:
+    from dbrun.local import LocalCluster  # only the `local` commands pay for importing it
+
+    return LocalCluster(_guard(c, c.settings).cluster_dir)
+
+
 @local_app.command("start")
 def local_start(ctx: typer.Context) -> None:
     """Create (first time) and start the local cluster."""
     c = _ctx(ctx)
-    cluster = LocalCluster(_guard(c, c.settings).cluster_dir)
+    cluster = _local_cluster(c)
     _guard(c, cluster.start)
     for note in cluster.notes:
         c.err.print(f"note: {note}", style="dim")
@@ -621,7 +627,7 @@ def local_start(ctx: typer.Context) -> None:
 def local_stop(ctx: typer.Context) -> None:
     """Stop the local cluster (its data is kept)."""
     c = _ctx(ctx)
-    cluster = LocalCluster(_guard(c, c.settings).cluster_dir)
+    cluster = _local_cluster(c)
     stopped = _guard(c, cluster.stop)
     c.out.print("stopped the local cluster" if stopped else "the local cluster was not running")
 
@@ -630,14 +636,14 @@ def local_stop(ctx: typer.Context) -> None:
 def local_status(ctx: typer.Context) -> None:
     """Where the local cluster lives and whether it runs."""
     c = _ctx(ctx)
-    _print_cluster(c, LocalCluster(_guard(c, c.settings).cluster_dir))
+    _print_cluster(c, _local_cluster(c))
 
 
 @local_app.command("url")
 def local_url(ctx: typer.Context) -> None:
     """Print the local cluster's connection URL (starting it if needed)."""
     c = _ctx(ctx)
-    cluster = LocalCluster(_guard(c, c.settings).cluster_dir)
+    cluster = _local_cluster(c)
     url = _guard(c, cluster.url)
     sys.stdout.write(url + "\n")
 

@@ -15,7 +15,6 @@ import psycopg
 from dbrun import __version__
 from dbrun.config import Settings
 from dbrun.errors import ConnectionFailed, UnsupportedServer
-from dbrun.local import LocalCluster
 from dbrun.versions import MIN_MAJOR, major_of, require_supported
 
 # How often the server checks that our client is still there while a statement runs: if the runner
@@ -85,6 +84,8 @@ def resolve_target(settings: Settings) -> Target:
     """The database URL given, or the embedded local cluster (started on demand)."""
     if settings.database_url:
         return Target(settings.database_url, embedded=False)
+    from dbrun.local import LocalCluster  # a command given a URL never needs it
+
     cluster = LocalCluster(settings.cluster_dir)
     url = cluster.url()
     return Target(url, embedded=True, notes=tuple(cluster.notes))

@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -24,10 +24,12 @@ from dbrun.api import (
 from dbrun.catalog import Engine
 from dbrun.checks import CheckResult
 from dbrun.errors import DbrunError, MigrationFailed, Problem, ProblemsFound, StatementError
-from dbrun.execute import Event
 from dbrun.history import MigrationState
-from dbrun.local import ClusterStatus
 from dbrun.plan import MigrationStatus, Plan
+
+if TYPE_CHECKING:  # applying and the local cluster pay for importing these, not status
+    from dbrun.execute import Event
+    from dbrun.local import ClusterStatus
 
 
 def to_jsonable(value: Any) -> Any:

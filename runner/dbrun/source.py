@@ -369,10 +369,24 @@ class _Collector:
         self.problems.append(Problem(code=code, message=message, path=rel, line=line, hint=hint))
 
 
-def _read_sql(root: Path, path: Path, problems: _Collector, rel: Path | None = None) -> SqlFile | None:
+def _read_bytes(path: str) -> bytes:
+    """The whole file; os.open/os.read skip the buffered file object `Path.read_bytes` builds, which
+    `status` would pay for each of its ~1000 files."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _read_sql(root: Path, path: Path, problems: _Collector, rel: Path | None = None,
+              os_path: str | None = None) -> SqlFile | None:
     rel = rel if rel is not None else path.relative_to(root)
     try:
-        data = path.read_bytes()
+        data = _read_bytes(os_path if os_path is not None else str(path))
     except OSError as exc:
         problems.add("SRC-UNREADABLE", f"cannot read the file: {exc.strerror or exc}", rel,
                      "check its permissions (dbrun must be able to read every file it runs)")
@@ -423,6 +437,8 @@ def read_directives(text: str) -> list[Directive]:
     """Every `-- dbrun:` item of a file with its line: the one reader of these directives (source
     validates a migration's, checks reads `requires=`, lint points at the line of one)."""
     directives: list[Directive] = []
+    if "dbrun" not in text.lower():  # the common file has none: skip reading it line by line
+        return directives
     in_header = True
     for number, raw in enumerate(text.splitlines(), start=1):
         stripped = raw.strip()
@@ -551,6 +567,8 @@ def _with_batch(directives: Directives, values: dict[str, str], options: dict[st
 
 
 def _directives_from(values: dict[str, str], rel: Path, problems: _Collector) -> Directives:
+    if not values:  # most files: the defaults, without parsing anything
+        return Directives()
     transactional = True
     raw_tx = values.get("transactional", "true").strip().lower()
     if raw_tx in ("true", "false"):
@@ -569,10 +587,11 @@ def _directives_from(values: dict[str, str], rel: Path, problems: _Collector) ->
                       concurrent_wait_ms=timeouts["concurrent_wait"], irreversible=values.get(IRREVERSIBLE))
 
 
-# Only files that may hold a statement these checks look for pay for a full parse.
+# Only files that may hold a statement these checks look for pay for a full parse. Matched against the
+# lower-cased text: ~3x faster than IGNORECASE, and SQL keywords are ASCII either way.
 _MAYBE_REFUSED = re.compile(
     r"\b(begin|commit|rollback|abort|savepoint|release|start\s+transaction|end\s*;|prepare\s+transaction|"
-    r"concurrently|vacuum|database|tablespace|alter\s+system)", re.IGNORECASE)
+    r"concurrently|vacuum|database|tablespace|alter\s+system)")
 
 
 @dataclass(frozen=True)
@@ -620,7 +639,8 @@ def _cannot_run_in_transaction(node: Any) -> str | None:
 def _refused_statements(file: SqlFile, transactional: bool) -> Iterable[_Refused]:
     """Transaction control anywhere, and statements that cannot run in a transaction in a transactional
     file: the server would refuse them part-way through the run."""
-    if not _MAYBE_REFUSED.search(_DOLLAR_QUOTED.sub(" ", file.text)):
+    outside_bodies = _DOLLAR_QUOTED.sub(" ", file.text) if "$" in file.text else file.text
+    if not _MAYBE_REFUSED.search(outside_bodies.lower()):
         return  # the common case (function bodies aside): no need to parse the file
     import pglast
     from pglast import ast
@@ -810,18 +830,19 @@ def _version_stamp(version: str) -> datetime:
                     int(version[10:12]), tzinfo=UTC)
 
 
-def _migration_files(root: Path, folder: Path, problems: _Collector) -> list[tuple[Path, Path]]:
+def _migration_files(root: Path, folder: Path, problems: _Collector) -> list[tuple[Path, Path, str]]:
     """The regular files of sql/up or sql/down, with their paths relative to `root`; anything else
     there is refused, never skipped. One scandir: its entries know their type without a stat each."""
     if not (root / folder).is_dir():
         return []
     files = []
-    with os.scandir(root / folder) as scan:
+    base = root / folder
+    with os.scandir(base) as scan:
         entries = sorted(scan, key=lambda entry: entry.name)
     for entry in entries:
         if entry.name.startswith("."):
             continue
-        path, rel = Path(entry.path), folder / entry.name
+        path, rel = base / entry.name, folder / entry.name
         if entry.is_symlink():
             target = "dangling or looping " if not path.exists() else ""
             problems.add("SRC-NOT-FILE", f"{target}symlink in {folder}/", rel,
@@ -833,7 +854,7 @@ def _migration_files(root: Path, folder: Path, problems: _Collector) -> list[tup
             problems.add("SRC-NOT-FILE", f"not a regular file (socket, FIFO or device) in {folder}/", rel,
                          "remove it")
         else:
-            files.append((path, rel))
+            files.append((path, rel, entry.path))
     return files
 
 
@@ -841,7 +862,7 @@ def _load_direction(root: Path, folder: Path, problems: _Collector,
                     now: datetime) -> dict[str, tuple[str, Script | None]]:
     """Scripts by version; None for a file whose problem is already reported (so its pair is not blamed)."""
     found: dict[str, tuple[str, Script | None]] = {}
-    for path, rel in _migration_files(root, folder, problems):
+    for path, rel, os_path in _migration_files(root, folder, problems):
         parsed = _version_problems(path.name, rel, problems, now)
         if parsed is None:
             continue
@@ -850,7 +871,7 @@ def _load_direction(root: Path, folder: Path, problems: _Collector,
             problems.add("SRC-DUPLICATE", f"version {version} is used twice: {found[version][0]} "
                          f"and {slug}", rel, "give one of them a later version (rename it)")
             continue
-        file = _read_sql(root, path, problems, rel)
+        file = _read_sql(root, path, problems, rel, os_path)
         if file is None:
             found[version] = (slug, None)
             continue

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from dbrun import source
 from dbrun.errors import ProblemsFound
 from dbrun.source import load_repository, split_sql, split_statements
 from tests.helpers.runner import problems_of
@@ -55,14 +56,14 @@ def test_fifo_in_sql_up_is_refused(make_repo: Make) -> None:
 def test_unreadable_file_is_a_problem_not_a_traceback(make_repo: Make, monkeypatch: pytest.MonkeyPatch) -> None:
     # Root reads any file whatever its mode, so the denial is injected at the file-system call.
     root = make_repo({UP: GOOD, DOWN: GOOD_DOWN})
-    real_read = Path.read_bytes
+    real_read = source._read_bytes
 
-    def read_bytes(path: Path) -> bytes:
-        if path.name == Path(UP).name and "up" in path.parts:
-            raise PermissionError(13, "Permission denied", str(path))
+    def read_bytes(path: str) -> bytes:
+        if Path(path).name == Path(UP).name and "up" in Path(path).parts:
+            raise PermissionError(13, "Permission denied", path)
         return real_read(path)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(source, "_read_bytes", read_bytes)
     assert ("SRC-UNREADABLE", UP, None) in problems_of(root)
 
 

@@ -1,7 +1,5 @@
 """The `dbrun` command line: parse options, call one function, render its result, map errors to exit codes."""
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -158,7 +156,7 @@ def _guard(c: Context, action: Callable[[], T]) -> T:
 
 
 @contextmanager
-def _run_display(c: Context) -> Iterator[tuple[Callable[[Plan], None], Callable[[Event], None]]]:
+def _run_display(c: Context) -> Iterator[tuple[Callable[[Plan], None], Callable[["Event"], None]]]:
     """Listeners that show a progress bar (long runs, on a terminal) and per-migration log lines."""
     progress: Progress | None = None
     task = None
@@ -180,7 +178,7 @@ def _run_display(c: Context) -> Iterator[tuple[Callable[[Plan], None], Callable[
 
     batches = _BatchDisplay(c)
 
-    def on_event(event: Event) -> None:
+    def on_event(event: "Event") -> None:
         if event.event == "batch" or (event.event == "migration" and batches.active):
             batches.show(event, progress)
         if c.log_format is LogFormat.json:
@@ -215,7 +213,7 @@ class _BatchDisplay:
         self.task: Any = None
         self.active = False
 
-    def show(self, event: Event, run_progress: Progress | None) -> None:
+    def show(self, event: "Event", run_progress: "Progress | None") -> None:
         if event.event == "migration":  # the batch migration finished or failed: its line goes
             self.stop()
             return
@@ -271,7 +269,7 @@ OfflineOption = Annotated[bool, typer.Option("--offline", help="dry-run without 
                                              "static lock estimates")]
 
 
-def _dry_run(c: Context, fmt: ReviewFormat, run: Callable[[Settings], review_model.DryRun]) -> None:
+def _dry_run(c: Context, fmt: ReviewFormat, run: Callable[[Settings], "review_model.DryRun"]) -> None:
     """Render a dry-run in the chosen format; exit 3 if a migration would fail, 1 if checks fail."""
     from dbrun import review_report  # only dry-runs pay for importing the review machinery
 
@@ -606,7 +604,7 @@ def diff(
         raise typer.Exit(EXIT_PROBLEMS)
 
 
-def _local_cluster(c: Context) -> LocalCluster:
+def _local_cluster(c: Context) -> "LocalCluster":
     from dbrun.local import LocalCluster  # only the `local` commands pay for importing it
 
     return LocalCluster(_guard(c, c.settings).cluster_dir)
@@ -648,7 +646,7 @@ def local_url(ctx: typer.Context) -> None:
     sys.stdout.write(url + "\n")
 
 
-def _print_cluster(c: Context, cluster: LocalCluster) -> None:
+def _print_cluster(c: Context, cluster: "LocalCluster") -> None:
     status_ = _guard(c, cluster.status)
     if c.json:
         c.out.print_json(report.dumps(status_))

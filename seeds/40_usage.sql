@@ -8,9 +8,7 @@
 -- correction: row counts do not change. Costs follow the seeded model's prices (checked by the
 -- trigger); the model 0d0d0d0d-...-0000000000ff is deliberately absent from the registry (a
 -- self-hosted model: its cost is not checked).
-
--- Why: the seed's months may be in the past; partitions are created idempotently.
-SELECT pg_catalog.count(*) FROM usage.create_event_partitions(1, '2026-10-01 00:00:00+00');
+-- The partitions of the seeded months: seeds/35_usage_partitions.sql.
 
 -- Why: tenant tables accept rows of the tenant set for the transaction only (FORCE RLS).
 SELECT pg_catalog.set_config('app.org_id', '11111111-1111-4111-8111-111111111111', true);

@@ -6,9 +6,7 @@
 -- the viewer manages client 3; client 5 has no manager (admins only). Installations, licenses,
 -- deployments, workflows, executions, handover packages and integration events cover every status.
 -- Each statement lists the two agencies (organization, admin, member, viewer of seeds/20 and 30).
-
--- Why: the event months of this seed may be in the past; partitions are created idempotently.
-SELECT pg_catalog.count(*) FROM agency.create_integration_event_partitions(0, '2026-11-01 00:00:00+00');
+-- The partitions of the event months: seeds/45_agency_partitions.sql.
 
 -- Why: the platform catalog (no tenant).
 INSERT INTO agency.marketplace_modules (module_id, slug, name, version, category, pricing_model, rating_average, install_count,
@@ -78,7 +76,8 @@ CROSS JOIN (VALUES (1, 'legacy-analytics', true, '{"tracking_id": "UA-1"}'),
                    (4, 'live-chat', false, '{}')) AS v (n, app_key, enabled, settings)
 ON CONFLICT DO NOTHING;
 
--- Why: the marketplace references, exactly as the phase-2 backfill (202611291530) computes them.
+-- Why: the marketplace references, exactly as the phase-2 backfill (202611291530) computes them (the
+-- self-join by primary key, not ctid: Citus joins distributed tables on their tenant column only).
 UPDATE agency.client_app_overrides AS o
 SET marketplace_module_id = m.module_id,
     installation_id = i.installation_id,
@@ -93,7 +92,7 @@ LEFT JOIN LATERAL (
     ORDER BY x.installed_at DESC, x.installation_id
     LIMIT 1
 ) AS i ON true
-WHERE o.ctid = t.ctid AND t.activation_status IS NULL;
+WHERE o.organization_id = t.organization_id AND o.override_id = t.override_id AND t.activation_status IS NULL;
 
 -- Why: licenses in every status; the key is stored as an HMAC only.
 INSERT INTO agency.module_licenses (organization_id, license_id, client_id, module_id, license_key_hmac, status, issued_at,

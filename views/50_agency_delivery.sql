@@ -107,6 +107,8 @@ COMMENT ON VIEW agency.module_integration_view IS
     'Catalog modules with each visible installation: its overrides counted, its license status and expiry (never the '
     'key). security_invoker: the caller''s RLS applies.';
 
-RESET ROLE;
-
+-- Why: granted by the owner, as the other view files do (on Citus the views are distributed objects:
+-- a grant as another role in the same transaction deadlocks with the owner's connections to the workers).
 GRANT SELECT ON agency.unified_client_dashboard, agency.module_integration_view TO app_rw, app_ro;
+
+RESET ROLE;

@@ -33,6 +33,7 @@ from dbrun.plan import (
     plan_up,
     refuse_broken_files,
     repeatable_states,
+    seed_plan,
 )
 
 if TYPE_CHECKING:
@@ -291,13 +292,14 @@ class SeedOutcome:
 
 
 def seed(settings: Settings, force: bool = False) -> SeedOutcome:
-    """Apply seeds/*.sql in file order, in one transaction, on a development database only."""
+    """Apply seeds/*.sql in file order, in one transaction (on Citus, one each), on a development
+    database only."""
     from dbrun import execute
 
     files = execute.seed_files(settings.root)
     with _session(settings) as (target, conn):
         execute.require_development(conn, force)
-        applied = execute.apply_seeds(conn, settings.root, files)
+        applied = execute.apply_seeds(conn, settings.root, files, seed_plan(catalog.engine_facts(conn)))
     return SeedOutcome(target, applied.files, applied.statements, applied.rows)
 
 

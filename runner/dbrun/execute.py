@@ -33,6 +33,7 @@ from dbrun.source import (
     batch_returns_key,
     bind_batch,
     line_of_offset,
+    one_alter_per_subcommand,
     relations_named,
     split_sql,
     split_statements,
@@ -287,7 +288,9 @@ class Executor:
                 else:
                     result.migrations.append(self._non_transactional(step))
             current = "the repeatables"
-            if plan.repeatables:
+            if plan.repeatables and plan.repeatables_one_transaction_each:
+                result.repeatables.extend(self._engine_files(plan.repeatables, engine_file=False))
+            elif plan.repeatables:
                 result.repeatables.extend(self._repeatables(plan.repeatables))
             if plan.after:
                 current = "citus/after"
@@ -346,7 +349,8 @@ class Executor:
 
     def _run_file(self, text: str) -> ScriptOutcome:
         if self.one_statement_per_query:
-            return run_statements(self.conn, split_statements(text))
+            return run_statements(self.conn, [part for statement in split_statements(text)
+                                              for part in one_alter_per_subcommand(statement)])
         return run_script(self.conn, text)
 
     def _with_lock_retries(self, what: str, step: Step | None, attempt_fn: Callable[[], Any]) -> Any:
@@ -420,7 +424,12 @@ class Executor:
                           duration_ms: int, commit: bool) -> list[str]:
         migration = step.migration
         records = history.RecordBatch(self.conn)
-        history.as_runner(records)  # the file may have SET ROLE or search_path
+        if self.one_statement_per_query:
+            # On Citus a SET LOCAL reaches the workers the transaction already talks to by the text of
+            # its query: sent with the records, it would run the records there too (no dbrun there).
+            history.as_runner(self.conn)
+        else:
+            history.as_runner(records)  # the file may have SET ROLE or search_path
         self._record_rows(records, step, duration_ms)
         history.write_log(records, history.LogEntry(
             run_id=self.run_id, operation="apply" if step.direction == "up" else "rollback", status="ok",
@@ -740,10 +749,12 @@ class Executor:
                                 statements=result.statements, rows=result.rows, checksum=result.checksum))
         return results
 
-    def _engine_files(self, repeatables: list[Repeatable]) -> list[MigrationResult]:
+    def _engine_files(self, repeatables: list[Repeatable], engine_file: bool = True) -> list[MigrationResult]:
         """citus/before/ or citus/after/: each file in its own transaction, committed with its checksum, so
         that what it creates is on every node before the next file (Citus propagates a role, for instance,
-        only when the transaction creating it commits)."""
+        only when the transaction creating it commits). Not `engine_file`: the policies and views of a
+        plan that asks for one transaction each (Plan.repeatables_one_transaction_each), with the plan's
+        session settings."""
         results = []
         for repeatable in repeatables:
             started_at = datetime.now(UTC)
@@ -751,7 +762,7 @@ class Executor:
             def attempt(repeatable: Repeatable = repeatable, started_at: datetime = started_at) -> MigrationResult:
                 with self.conn.transaction():
                     reset_session(self.conn)
-                    self._set_limits(None, local=True, engine_file=True)
+                    self._set_limits(None, local=True, engine_file=engine_file)
                     return self._repeatable(repeatable, started_at)
 
             try:
@@ -893,18 +904,42 @@ def require_development(conn: Conn, force: bool) -> None:
              "(then reconnect), or pass --force if you are sure")])
 
 
-def apply_seeds(conn: Conn, root: Path, files: list[Path]) -> SeedResult:
-    """Run the seed files in order, all in one transaction: one failing seed applies none."""
+def apply_seeds(conn: Conn, root: Path, files: list[Path], plan: Plan | None = None) -> SeedResult:
+    """Run the seed files in order, all in one transaction: one failing seed applies none.
+
+    With a plan that runs its repeatables one transaction each (Citus, plan.seed_plan): each file in its
+    own transaction, one statement per query, with the plan's session settings. A seed that calls a
+    SECURITY DEFINER function (the owner role) writing the tenant tables' shards then commits that call
+    before the migrator writes them (Citus refuses two roles the same shards in one transaction); the
+    files that applied stay applied when a later one fails (seeds are idempotent: run them again)."""
+    if plan is not None and plan.repeatables_one_transaction_each:
+        applied = SeedResult([], 0, 0)
+        for path in files:
+            done = _apply_seeds(conn, root, [path], plan, f"seed {path.name} failed; the seeds before it were applied")
+            applied.files += done.files
+            applied.statements += done.statements
+            applied.rows += done.rows
+        return applied
+    return _apply_seeds(conn, root, files, plan, None)
+
+
+def _apply_seeds(conn: Conn, root: Path, files: list[Path], plan: Plan | None, failed: str | None) -> SeedResult:
     statements = rows = 0
     with conn.transaction():
         for path in files:
             reset_session(conn)  # each seed file from a clean session, as migrations are
+            if plan is not None:
+                for name, value in plan.session_settings.items():
+                    conn.execute("SELECT set_config(%s, %s, true)", (name, value))
             text = path.read_text(encoding="utf-8")
             try:
-                outcome = run_script(conn, text)
+                if plan is not None and plan.one_statement_per_query:
+                    outcome = run_statements(conn, split_statements(text))
+                else:
+                    outcome = run_script(conn, text)
             except ScriptError as exc:
                 error = statement_error(path.relative_to(root), text, exc)
-                raise MigrationFailed(f"seed {path.name} failed; no seed was applied", error) from exc
+                raise MigrationFailed(failed or f"seed {path.name} failed; no seed was applied", error) from exc
             statements += outcome.statements
             rows += outcome.rows
     return SeedResult([str(p.relative_to(root)) for p in files], statements, rows)

@@ -60,8 +60,15 @@ class Plan:
     session_settings: dict[str, str] = field(default_factory=dict)
     # A transactional file is sent one statement per query (still in its one transaction) instead of as
     # one query string. On Citus: it propagates some DDL to the workers by the text of the query that
-    # carried it, so a multi-statement string would run the file's other statements there too.
+    # carried it, so a multi-statement string would run the file's other statements there too; and it
+    # refuses ADD CONSTRAINT with other subcommands, so such an ALTER TABLE is sent as one ALTER TABLE per
+    # subcommand where that is exactly equivalent (source.one_alter_per_subcommand).
     one_statement_per_query: bool = False
+    # The policies and views each in their own transaction instead of all in one. On Citus: every tenant
+    # table is in one colocation group, and Citus refuses a role the shards of that group once another
+    # role wrote them in the transaction; a file that runs as the owner (usage.police_partitions) needs
+    # a transaction of its own.
+    repeatables_one_transaction_each: bool = False
     clear_repeatables: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -190,6 +197,7 @@ def _plan_engine(plan: Plan, repository: Repository, state: HistoryState, engine
         return
     applicable = for_engine(repository.engine_repeatables, engine)
     plan.one_statement_per_query = True
+    plan.repeatables_one_transaction_each = True
     plan.session_settings = dict(CITUS_SESSION_SETTINGS)
     plan.before = _changed([r for r in applicable if r.phase == "before"], state)
     if plan.steps and engine.distributed_tables == 0:
@@ -198,6 +206,16 @@ def _plan_engine(plan: Plan, repository: Repository, state: HistoryState, engine
                           "coordinator (citus.enable_ddl_propagation off); citus/after/ then distributes it")
     if not partial:
         plan.after = _changed([r for r in applicable if r.phase == "after"], state)
+
+
+def seed_plan(engine: EngineFacts) -> Plan | None:
+    """How `dbrun seed` runs the seed files on this engine: None on plain PostgreSQL (all in one
+    transaction, as always); on Citus, the settings and transactions of a run (execute.apply_seeds)."""
+    if not engine.citus:
+        return None
+    plan = Plan("up", one_statement_per_query=True, repeatables_one_transaction_each=True,
+                session_settings=dict(CITUS_SESSION_SETTINGS))
+    return plan
 
 
 def plan_up(repository: Repository, state: HistoryState, to: str | None = None,

@@ -246,6 +246,47 @@ def split_statements(text: str) -> list[Statement]:
     return list(split_sql(text).statements)
 
 
+# The ALTER TABLE subcommands one_alter_per_subcommand may send apart, ranked by the pass PostgreSQL
+# runs them in within one ALTER TABLE (AT_PASS_DROP, AT_PASS_ADD_COL, AT_PASS_ADD_CONSTR, AT_PASS_MISC;
+# within a pass, in written order): sent apart in their written order, they run in the same order only
+# when that order is already non-decreasing.
+_SPLITTABLE_PASS = {"AT_DropConstraint": 0, "AT_DropColumn": 0, "AT_AddColumn": 1, "AT_AddConstraint": 2,
+                    "AT_ValidateConstraint": 3}
+
+
+def one_alter_per_subcommand(statement: Statement) -> list[Statement]:
+    """An ALTER TABLE with ADD CONSTRAINT among other subcommands (`DROP CONSTRAINT c, ADD CONSTRAINT c
+    ...`, `ADD COLUMN x, ADD CONSTRAINT ck_x ...`) as one ALTER TABLE per subcommand (each deparsed by
+    pglast, carrying the statement's index and line), else the statement itself.
+
+    For Citus, which refuses ADD CONSTRAINT together with other subcommands. Sent in order in the same
+    transaction, the parts do what the whole does: only column and constraint drops and adds and
+    constraint validations are split, and only when written in the order PostgreSQL runs them anyway
+    (drops, then columns, then constraints, then validations). The parts take the same lock as the
+    whole (the first holds it to the end of the transaction); a validated constraint or a rewrite may
+    scan the table once per part instead of once."""
+    import pglast
+    from pglast import ast
+    from pglast.stream import RawStream
+
+    try:
+        parsed = pglast.parse_sql(statement.text)
+    except pglast.parser.ParseError:
+        return [statement]
+    if len(parsed) != 1 or not isinstance(parsed[0].stmt, ast.AlterTableStmt):
+        return [statement]
+    alter = parsed[0].stmt
+    commands = alter.cmds or ()
+    passes = [_SPLITTABLE_PASS.get(getattr(c.subtype, "name", "")) for c in commands]
+    if (len(commands) < 2 or None in passes or "AT_AddConstraint" not in {c.subtype.name for c in commands}
+            or passes != sorted(passes)):  # type: ignore[type-var]
+        return [statement]
+    return [Statement(statement.index, RawStream()(ast.AlterTableStmt(
+                relation=alter.relation, cmds=(command,), objtype=alter.objtype, missing_ok=alter.missing_ok)),
+                      statement.line, statement.offset)
+            for command in commands]
+
+
 @functools.lru_cache(maxsize=512)
 def split_sql(text: str) -> SplitSql:
     """Split with PostgreSQL's own parser (pglast wraps libpg_query), so `$$` bodies, BEGIN ATOMIC,

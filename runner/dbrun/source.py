@@ -247,11 +247,20 @@ def split_statements(text: str) -> list[Statement]:
 
 
 # The ALTER TABLE subcommands one_alter_per_subcommand may send apart, ranked by the pass PostgreSQL
-# runs them in within one ALTER TABLE (AT_PASS_DROP, AT_PASS_ADD_COL, AT_PASS_ADD_CONSTR, AT_PASS_MISC;
-# within a pass, in written order): sent apart in their written order, they run in the same order only
-# when that order is already non-decreasing.
-_SPLITTABLE_PASS = {"AT_DropConstraint": 0, "AT_DropColumn": 0, "AT_AddColumn": 1, "AT_AddConstraint": 2,
-                    "AT_ValidateConstraint": 3}
+# runs them in within one ALTER TABLE (AT_PASS_DROP, AT_PASS_ADD_COL, AT_PASS_ADD_INDEXCONSTR for a
+# primary key, unique or exclusion constraint, AT_PASS_ADD_OTHERCONSTR for a check or foreign key,
+# AT_PASS_MISC; within a pass, in written order): sent apart in their written order, they run in the
+# same order only when that order is already non-decreasing.
+_SPLITTABLE_PASS = {"AT_DropConstraint": 0, "AT_DropColumn": 0, "AT_AddColumn": 1, "AT_AddConstraint": 3,
+                    "AT_ValidateConstraint": 4}
+_INDEX_CONSTRAINTS = {"CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_EXCLUSION"}
+
+
+def _alter_pass(command: Any) -> int | None:
+    kind = getattr(command.subtype, "name", "")
+    if kind == "AT_AddConstraint" and getattr(getattr(command.def_, "contype", None), "name", "") in _INDEX_CONSTRAINTS:
+        return 2
+    return _SPLITTABLE_PASS.get(kind)
 
 
 def one_alter_per_subcommand(statement: Statement) -> list[Statement]:
@@ -262,7 +271,8 @@ def one_alter_per_subcommand(statement: Statement) -> list[Statement]:
     For Citus, which refuses ADD CONSTRAINT together with other subcommands. Sent in order in the same
     transaction, the parts do what the whole does: only column and constraint drops and adds and
     constraint validations are split, and only when written in the order PostgreSQL runs them anyway
-    (drops, then columns, then constraints, then validations). The parts take the same lock as the
+    (drops, then columns, then index-backed constraints, then checks and foreign keys, then
+    validations). The parts take the same lock as the
     whole (the first holds it to the end of the transaction); a validated constraint or a rewrite may
     scan the table once per part instead of once."""
     import pglast
@@ -277,9 +287,10 @@ def one_alter_per_subcommand(statement: Statement) -> list[Statement]:
         return [statement]
     alter = parsed[0].stmt
     commands = alter.cmds or ()
-    passes = [_SPLITTABLE_PASS.get(getattr(c.subtype, "name", "")) for c in commands]
-    if (len(commands) < 2 or None in passes or "AT_AddConstraint" not in {c.subtype.name for c in commands}
-            or passes != sorted(passes)):  # type: ignore[type-var]
+    passes = [_alter_pass(c) for c in commands]
+    ranks = [p for p in passes if p is not None]
+    if (len(commands) < 2 or len(ranks) < len(passes) or "AT_AddConstraint" not in {c.subtype.name for c in commands}
+            or ranks != sorted(ranks)):
         return [statement]
     return [Statement(statement.index, RawStream()(ast.AlterTableStmt(
                 relation=alter.relation, cmds=(command,), objtype=alter.objtype, missing_ok=alter.missing_ok)),

@@ -34,6 +34,19 @@ def test_an_order_postgresql_would_change_stays_one_statement() -> None:
     assert parts(sql) == [sql]
 
 
+def test_a_foreign_key_written_before_the_unique_key_it_needs_stays_one_statement() -> None:
+    # One ALTER TABLE builds the unique index before it checks the foreign key.
+    sql = "ALTER TABLE t ADD CONSTRAINT fk_t_b FOREIGN KEY (b) REFERENCES t (a), ADD CONSTRAINT uq_t_a UNIQUE (a)"
+    assert parts(sql) == [sql]
+
+
+def test_a_unique_key_then_a_foreign_key_on_it_becomes_two_alters() -> None:
+    sql = "ALTER TABLE t ADD CONSTRAINT uq_t_a UNIQUE (a), ADD CONSTRAINT fk_t_b FOREIGN KEY (b) REFERENCES t (a)"
+    assert parts(sql) == [
+        "ALTER TABLE t ADD CONSTRAINT uq_t_a UNIQUE (a)",
+        "ALTER TABLE t ADD CONSTRAINT fk_t_b FOREIGN KEY (b) REFERENCES t (a)"]
+
+
 def test_other_subcommands_stay_one_statement() -> None:
     sql = "ALTER TABLE t ALTER COLUMN a SET NOT NULL, ADD CONSTRAINT c CHECK (a > 0)"
     assert parts(sql) == [sql]

@@ -26,21 +26,13 @@
 -- * The audit triggers (ENABLE ALWAYS) are disabled while the rows are copied to the shards (they
 --   would fire on each copied row) and enabled again, ALWAYS; the DDL audit records both.
 -- * Triggers on distributed tables run on the shards: citus.enable_unsafe_triggers allows them.
--- * KNOWN GAP: the row-level audit triggers (audit.tg_audit_row) are left disabled on the converted
---   tables. On a shard they would write audit.events, which lives on the coordinator only: neither a
---   reference table (Citus refuses it to the DDL audit's role once the conversion has copied it as the
---   migrator) nor a Citus local table (the conversion replaces the row type the audit functions are
---   declared with) works with the audit functions as they are. The post-checks say so on every
---   `dbrun up` and `dbrun verify` (audit_triggers_always); the DDL audit and dbrun's run log are
---   audited as before. docs/scale-out.md describes the design that closes it.
--- * The audit trail (audit.events, audit.chain_links) stays on the coordinator as Citus local tables:
---   one table, one sequence and one lock for the hash chain, whichever node a change happens on (a
---   trigger on a shard writes its event there). Not a reference table: the DDL audit writes
---   audit.events as the owner role (SECURITY DEFINER) in every transaction with DDL, and Citus refuses
---   a reference table to a second role in a transaction that already wrote its copies (converting one
---   copies its rows as the migrator). Their identity columns become sequence defaults (same sequence
---   names, owned by the owner role, continuing after the highest value): Citus drops an identity when
---   it adds a table to its metadata.
+-- * The row-level audit triggers (audit.tg_audit_row) come back ENABLE ALWAYS too: on a shard they
+--   write the audit trail of the shard's node, which citus/after/12_audit_nodes.sql creates.
+-- * The audit trail (audit.events, audit.chain_links) is not converted: each node keeps its own, as
+--   plain tables of that node (the coordinator's are the migrations' own). Not a reference or
+--   distributed table: the DDL audit writes audit.events as the owner role (SECURITY DEFINER) in every
+--   transaction with DDL, and Citus refuses a replicated table to a second role in a transaction that
+--   already wrote its placements (converting one copies its rows as the migrator).
 
 -- Why: the conversion itself.
 DO $distribute$
@@ -152,10 +144,6 @@ BEGIN
             PERFORM create_distributed_table(v_table, 'organization_id', colocate_with => 'default');
         END IF;
         FOR i IN 1 .. pg_catalog.cardinality(v_disabled) LOOP
-            -- KNOWN GAP (docs/scale-out.md): the row audit (audit.tg_audit_row) stays disabled here.
-            CONTINUE WHEN EXISTS (SELECT FROM pg_catalog.pg_trigger AS t
-                                  WHERE t.tgrelid = v_table AND t.tgname = v_disabled[i]
-                                    AND t.tgfoid = 'audit.tg_audit_row()'::regprocedure);
             EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', v_table, v_disabled[i]);
         END LOOP;
     END LOOP;

@@ -29,7 +29,7 @@ def test_catalogs_and_the_tenant_root_are_reference_tables(citus_url: str) -> No
                                               WHERE repmodel = 't' ORDER BY 1""")] == REFERENCE
 
 
-def test_the_audit_trail_stays_on_the_coordinator(citus_url: str) -> None:
+def test_the_audit_trail_is_per_node_not_a_citus_table(citus_url: str) -> None:
     assert query(citus_url, """SELECT count(*) FROM pg_dist_partition
                                WHERE logicalrelid IN ('audit.events'::regclass, 'audit.chain_links'::regclass)""") == [(0,)]
 

@@ -205,7 +205,11 @@ def _plan_engine(plan: Plan, repository: Repository, state: HistoryState, engine
         plan.notes.append("Citus coordinator with no distributed table: the migrations build the schema on the "
                           "coordinator (citus.enable_ddl_propagation off); citus/after/ then distributes it")
     if not partial:
-        plan.after = _changed([r for r in applicable if r.phase == "after"], state)
+        after = [r for r in applicable if r.phase == "after"]
+        # A migration may create a tenant table, which stays a local coordinator table until citus/after/
+        # distributes it: a run that applies migrations runs citus/after/ whole (its files are
+        # idempotent), not only the files whose checksum changed.
+        plan.after = after if plan.steps else _changed(after, state)
 
 
 def seed_plan(engine: EngineFacts) -> Plan | None:

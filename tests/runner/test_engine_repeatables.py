@@ -7,14 +7,15 @@ PostgreSQL against a real server. What happens on a Citus coordinator is tested 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from dbrun import api
 from dbrun.catalog import EngineFacts
-from dbrun.history import HistoryState, MigrationState
+from dbrun.history import AppliedMigration, HistoryState, MigrationState
 from dbrun.plan import CITUS_BOOTSTRAP_SETTINGS, CITUS_SESSION_SETTINGS, plan_up
-from dbrun.source import load_repository, render_template
+from dbrun.source import Repository, load_repository, render_template
 from tests.helpers.runner import query, two_migrations
 
 Make = Callable[..., Path]
@@ -72,11 +73,29 @@ def test_citus_after_waits_while_to_leaves_migrations_pending(make_repo: Make) -
     assert plan.after == []
 
 
-def test_unchanged_engine_files_are_not_planned_again(make_repo: Make) -> None:
+def _engine_files_recorded(repository: Repository, *, migrations_applied: bool) -> HistoryState:
+    """A history where every engine file ran with its current checksum, and the migrations did or not."""
+    applied = {m.version: AppliedMigration(version=m.version, name=m.name, checksum=m.up.file.checksum,
+                                           transactional=True, status=MigrationState.APPLIED,
+                                           applied_at=datetime.now(UTC), duration_ms=1)
+               for m in repository.migrations} if migrations_applied else {}
+    return HistoryState(exists=True, applied=applied,
+                        repeatables={r.key: r.file.checksum for r in repository.engine_repeatables})
+
+
+def test_unchanged_engine_files_are_not_planned_again_when_nothing_is_pending(make_repo: Make) -> None:
     repository = load_repository(make_repo(_engine_files()))
-    state = HistoryState(exists=True, repeatables={r.key: r.file.checksum for r in repository.engine_repeatables})
-    plan = plan_up(repository, state, engine=CITUS)
-    assert (plan.before, plan.after) == ([], [])
+    plan = plan_up(repository, _engine_files_recorded(repository, migrations_applied=True), engine=CITUS)
+    assert (plan.steps, plan.before, plan.after) == ([], [], [])
+
+
+def test_a_run_that_applies_migrations_runs_citus_after_even_unchanged(make_repo: Make) -> None:
+    """A new migration may create a tenant table: citus/after/ must distribute it in the same run."""
+    repository = load_repository(make_repo(_engine_files()))
+    plan = plan_up(repository, _engine_files_recorded(repository, migrations_applied=False), engine=CITUS)
+    assert len(plan.steps) == 2
+    assert plan.before == []
+    assert [r.key for r in plan.after] == ["citus/after/10_distribute.sql"]
 
 
 def test_up_on_plain_postgresql_never_runs_the_citus_folder(make_repo: Make, db_url: str, settings_for: Any) -> None:

@@ -27,6 +27,24 @@ VALUES
      NULL, '2026-01-02 00:00:00+00', '2026-01-02 00:00:00+00')
 ON CONFLICT DO NOTHING;
 
+-- Why: on Citus each API key's prefix is claimed by its tenant first (core.api_key_prefixes, which
+-- only a Citus target has: docs/scale-out.md, "Global keys"); on plain PostgreSQL the table does
+-- not exist and this does nothing.
+DO $claims$
+BEGIN
+    IF pg_catalog.to_regclass('core.api_key_prefixes') IS NOT NULL THEN
+        EXECUTE $sql$
+            INSERT INTO core.api_key_prefixes (prefix, organization_id, claimed_at)
+            VALUES
+                ('ak_acmeactive10', '11111111-1111-4111-8111-111111111111', '2026-01-03 00:00:00+00'),
+                ('ak_acmerevoked0', '11111111-1111-4111-8111-111111111111', '2026-01-03 00:00:00+00'),
+                ('ak_acmeexpired0', '11111111-1111-4111-8111-111111111111', '2026-01-03 00:00:00+00')
+            ON CONFLICT DO NOTHING
+        $sql$;
+    END IF;
+END
+$claims$;
+
 -- Why: an active key to authenticate with, a revoked one and an expired one (for negative tests).
 INSERT INTO core.api_keys (
     organization_id, api_key_id, user_id, name, prefix, secret_hash, scopes, status, created_at, expires_at, revoked_at

@@ -7,6 +7,23 @@
 
 SELECT pg_catalog.set_config('app.org_id', '11111111-1111-4111-8111-111111111111', true);
 
+-- Why: on Citus each user's email is claimed by its tenant first (conversational.user_emails, which
+-- only a Citus target has: docs/scale-out.md, "Global keys"); on plain PostgreSQL the table does
+-- not exist and this does nothing.
+DO $claims$
+BEGIN
+    IF pg_catalog.to_regclass('conversational.user_emails') IS NOT NULL THEN
+        EXECUTE $sql$
+            INSERT INTO conversational.user_emails (email, organization_id, claimed_at)
+            VALUES
+                ('owner@acme.example', '11111111-1111-4111-8111-111111111111', '2026-11-01 10:00:00+00'),
+                ('agent@acme.example', '11111111-1111-4111-8111-111111111111', '2026-11-01 10:00:00+00')
+            ON CONFLICT DO NOTHING
+        $sql$;
+    END IF;
+END
+$claims$;
+
 INSERT INTO conversational.users (id, organization_id, email, hashed_password, full_name, role, created_at, updated_at)
 VALUES (1001, '11111111-1111-4111-8111-111111111111', 'owner@acme.example', '$argon2id$v=19$m=65536,t=3,p=4$ZGJydW4tZGV2LXNhbHQtMQ$gjxw0hjFyJIYY8M1nIzVu6YI3umjNPZw95j/edGxbYw', 'Acme Owner', 'admin', '2026-11-01 10:00:00+00', '2026-11-01 10:00:00+00'),
        (1002, '11111111-1111-4111-8111-111111111111', 'agent@acme.example', '$argon2id$v=19$m=65536,t=3,p=4$ZGJydW4tZGV2LXNhbHQtMQ$gjxw0hjFyJIYY8M1nIzVu6YI3umjNPZw95j/edGxbYw', 'Acme Agent', 'agent', '2026-11-01 10:00:00+00', '2026-11-01 10:00:00+00')
@@ -51,6 +68,23 @@ VALUES ('11111111-1111-4111-8111-111111111111', 1001, 1001, 49.00, 'USD', 'succe
 ON CONFLICT DO NOTHING;
 
 SELECT pg_catalog.set_config('app.org_id', '22222222-2222-4222-8222-222222222222', true);
+
+-- Why: on Citus each user's email is claimed by its tenant first (conversational.user_emails, which
+-- only a Citus target has: docs/scale-out.md, "Global keys"); on plain PostgreSQL the table does
+-- not exist and this does nothing.
+DO $claims$
+BEGIN
+    IF pg_catalog.to_regclass('conversational.user_emails') IS NOT NULL THEN
+        EXECUTE $sql$
+            INSERT INTO conversational.user_emails (email, organization_id, claimed_at)
+            VALUES
+                ('owner@globex.example', '22222222-2222-4222-8222-222222222222', '2026-11-02 10:00:00+00'),
+                ('agent@globex.example', '22222222-2222-4222-8222-222222222222', '2026-11-02 10:00:00+00')
+            ON CONFLICT DO NOTHING
+        $sql$;
+    END IF;
+END
+$claims$;
 
 INSERT INTO conversational.users (id, organization_id, email, hashed_password, full_name, role, created_at, updated_at)
 VALUES (2001, '22222222-2222-4222-8222-222222222222', 'owner@globex.example', '$argon2id$v=19$m=65536,t=3,p=4$ZGJydW4tZGV2LXNhbHQtMQ$gjxw0hjFyJIYY8M1nIzVu6YI3umjNPZw95j/edGxbYw', 'Globex Owner', 'admin', '2026-11-02 10:00:00+00', '2026-11-02 10:00:00+00'),

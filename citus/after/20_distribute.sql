@@ -9,10 +9,10 @@
 -- * core.organizations is a reference table, not a distributed one: its slug stays globally unique
 --   (uq_organizations_slug), every shard joins it locally, and it is small (one row per tenant).
 -- * Keys Citus cannot enforce on a distributed table (a unique key without organization_id) change
---   to their Citus form first. KNOWN GAP: the API key prefix and the conversational user email are
---   unique per tenant on Citus (uq_api_keys_organization_id_prefix, uq_users_organization_id_email
---   replace the global uq_api_keys_prefix and uq_users_email), not across tenants (docs/scale-out.md:
---   the lookup-table design that closes it). A primary key on
+--   to their Citus form first: uq_api_keys_organization_id_prefix and uq_users_organization_id_email
+--   replace the global uq_api_keys_prefix and uq_users_email, and citus/after/22_global_keys.sql
+--   keeps the prefix and the email unique across tenants (a claim in a reference table that the
+--   row's foreign key requires). A primary key on
 --   (id) alone (the frozen conversational tables) becomes (organization_id, id) under the same name,
 --   and the single-column foreign keys to it go: each has a composite twin on (organization_id, ...)
 --   that stays.

@@ -7,11 +7,12 @@
 -- worker the transaction uses, where the policies read them. set_config() is not propagated: there
 -- a policy sees no tenant and shows no rows (it fails closed). docs/scale-out.md has the convention.
 --
--- Policies and triggers run on the workers, next to the shard: a policy that asks for the user's role
--- (agency), or an audit trigger that checks the actor and writes the audit trail, runs a query of its
--- own from there. Citus refuses such nested queries unless citus.allow_nested_distributed_execution
--- is on; every one of them is a single-tenant lookup (same organization_id, so the same colocated
--- shard group) or a write to a reference table.
+-- Policies and triggers run on the workers, next to the shard: an audit trigger that checks the actor
+-- and writes the audit trail runs a query of its own from there. Citus refuses such nested queries
+-- unless citus.allow_nested_distributed_execution is on; every one of them is a single-tenant lookup
+-- (same organization_id, so the same colocated shard group) or a write to a reference table. (The
+-- agency policies' user lookups read the tenant's shard as a local table instead:
+-- citus/after/25_user_context.sql.)
 
 -- The owner role distributes the schema (citus/after/20_distribute.sql runs as app_owner, which owns
 -- every table); Citus then creates the product schemas on the workers as that role, which needs the

@@ -41,8 +41,11 @@ def test_the_policy_alone_fans_out_to_every_shard(citus_url: str) -> None:
 
 def test_a_composite_foreign_key_refuses_a_parent_of_another_tenant(citus_url: str) -> None:
     """An API key of acme naming a user of globex: the key is (organization_id, user_id), so no row matches.
-    As the migrator, which row-level security does not filter: only the key can refuse it."""
+    As the migrator, which row-level security does not filter: only the key can refuse it. The prefix is
+    claimed for acme first (citus/after/22_global_keys.sql), so that only the user key is wrong."""
     with psycopg.connect(citus_url) as conn, pytest.raises(errors.ForeignKeyViolation) as caught:
+        conn.execute("INSERT INTO core.api_key_prefixes (prefix, organization_id) VALUES ('ak_crosstenant1', %s)",
+                     (ORG_A,))
         conn.execute("""INSERT INTO core.api_keys (organization_id, user_id, name, prefix, secret_hash, scopes)
                         VALUES (%s, %s, 'Cross-tenant', 'ak_crosstenant1', pg_catalog.sha256('x'), '{models:read}')""",
                      (ORG_A, GLOBEX_OWNER))

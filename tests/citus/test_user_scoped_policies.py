@@ -138,3 +138,15 @@ def test_the_context_functions_have_their_citus_form_on_every_node(citus_url: st
                                  "('app.current_user_role()', 'agency.visible_client_ids()') ORDER BY 1").fetchall()
         assert forms == [("agency.visible_client_ids()", "plpgsql", "r", False),
                          ("app.current_user_role()", "plpgsql", "r", False)], node
+
+
+def test_the_client_list_is_an_index_condition_evaluated_once_per_scan(citus_url: str) -> None:
+    """The Citus policy form of the client-scoped tables: the list is looked up once per scan, not per row."""
+    with tenant_session(citus_url, "app_ro", ORG_A, MEMBER_A) as conn:
+        plan = "\n".join(r[0] for r in conn.execute(
+            "EXPLAIN (COSTS OFF) SELECT count(*) FROM agency.client_deployments WHERE organization_id = %s",
+            (ORG_A,)).fetchall())
+    assert "Task Count: 1" in plan, plan
+    assert "Index Cond: ((organization_id = " in plan and "client_id = ANY (agency.visible_client_ids())" in plan, plan
+    per_row = [line for line in plan.splitlines() if "Filter:" in line and "One-Time Filter:" not in line]
+    assert per_row == [], plan

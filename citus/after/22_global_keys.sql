@@ -111,10 +111,12 @@ END
 $reference$;
 
 -- Why: the services claim keys of their own tenant, read their tenant's claims, and release a claim
--- no row uses; reporting reads. Nothing else (policies below).
+-- no row uses; reporting reads; key authentication finds a prefix's tenant. Nothing else (policies
+-- below).
 REVOKE ALL ON core.api_key_prefixes, conversational.user_emails FROM app_rw, app_ro, app_auth;
 GRANT SELECT, INSERT, DELETE ON core.api_key_prefixes, conversational.user_emails TO app_rw;
 GRANT SELECT ON core.api_key_prefixes TO app_ro;
+GRANT SELECT (prefix, organization_id) ON core.api_key_prefixes TO app_auth;
 GRANT SELECT (organization_id, claimed_at) ON conversational.user_emails TO app_ro;
 
 -- Why: tenant isolation: a claim is made, seen and released by its own tenant only (a claim of
@@ -137,6 +139,11 @@ CREATE POLICY user_emails_insert_tenant ON conversational.user_emails FOR INSERT
 DROP POLICY IF EXISTS user_emails_delete_tenant ON conversational.user_emails;
 CREATE POLICY user_emails_delete_tenant ON conversational.user_emails FOR DELETE TO app_rw, app_owner
     USING (organization_id = app.current_org_id());
+
+-- Why: key authentication finds the key's tenant by its prefix before the tenant is known (below);
+-- app_auth is the role only app.authenticate_api_key runs as.
+DROP POLICY IF EXISTS api_key_prefixes_select_auth ON core.api_key_prefixes;
+CREATE POLICY api_key_prefixes_select_auth ON core.api_key_prefixes FOR SELECT TO app_auth USING (true);
 
 -- Why: the owner's explicit opt-out (app.all_tenants = 'on'), for the backfill below and later jobs.
 DROP POLICY IF EXISTS api_key_prefixes_all_cross_tenant ON core.api_key_prefixes;
@@ -180,3 +187,60 @@ COMMENT ON CONSTRAINT fk_api_keys_prefix ON core.api_keys IS
     'Citus only: the key''s prefix is claimed by its tenant in core.api_key_prefixes (global uniqueness).';
 COMMENT ON CONSTRAINT fk_users_email ON conversational.users IS
     'Citus only: the user''s email is claimed by its tenant in conversational.user_emails (global uniqueness).';
+
+-- Why: key authentication on Citus. The plain-PostgreSQL app.authenticate_api_key is an SQL function
+-- that finds the key by its prefix across every tenant, and Citus cannot plan it ("could not create
+-- distributed plan": a parameter of an SQL function in a query on distributed tables). This form
+-- finds the key's tenant in its claim (the reference table, a copy on the coordinator), then reads and
+-- touches the key with the tenant key in every query: single-shard router queries, not a search of
+-- every shard. Same answer and the same checks as on plain PostgreSQL (an active, unexpired key of a
+-- live user in a live organization, else no row; last_used_at touched at most once a minute), same
+-- owner (app_auth) and grants. Call it in its own transaction on Citus: it writes the tenant's shard
+-- as app_auth, and Citus refuses the service's role on those placements later in the same
+-- transaction (docs/scale-out.md, "Global keys").
+CREATE OR REPLACE FUNCTION app.authenticate_api_key(p_prefix text, p_secret_hash bytea)
+RETURNS TABLE (organization_id uuid, api_key_id uuid, user_id uuid, scopes text [])
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+    v_org uuid;
+    v_key record;
+BEGIN
+    SELECT c.organization_id INTO v_org FROM core.api_key_prefixes AS c WHERE c.prefix = p_prefix;
+    IF v_org IS NULL THEN
+        RETURN;
+    END IF;
+    SELECT k.organization_id, k.api_key_id, k.user_id, k.scopes, k.last_used_at INTO v_key
+    FROM core.api_keys AS k
+    JOIN core.users AS u ON u.organization_id = k.organization_id AND u.user_id = k.user_id
+    JOIN core.organizations AS o ON o.organization_id = k.organization_id
+    WHERE k.organization_id = v_org
+      AND u.organization_id = v_org
+      AND k.prefix = p_prefix
+      AND k.secret_hash = p_secret_hash
+      AND k.status = 'active'
+      AND k.revoked_at IS NULL
+      AND (k.expires_at IS NULL OR k.expires_at > pg_catalog.now())
+      AND u.deleted_at IS NULL
+      AND o.deleted_at IS NULL
+      AND o.status IN ('trial', 'active');
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    IF v_key.last_used_at IS NULL OR v_key.last_used_at < pg_catalog.now() - interval '1 minute' THEN
+        UPDATE core.api_keys AS k SET last_used_at = pg_catalog.now()
+        WHERE k.organization_id = v_org AND k.api_key_id = v_key.api_key_id;
+    END IF;
+    organization_id := v_key.organization_id;
+    api_key_id := v_key.api_key_id;
+    user_id := v_key.user_id;
+    scopes := v_key.scopes;
+    RETURN NEXT;
+END
+$fn$;
+COMMENT ON FUNCTION app.authenticate_api_key(text, bytea) IS
+    'Authenticates (prefix, HMAC of secret): organization, key, user and scopes of an active, unexpired key of a '
+    'live user and organization, else no row. Touches last_used_at. SECURITY DEFINER as app_auth. '
+    'Citus form (citus/after/22_global_keys.sql): the tenant from the prefix''s claim, then single-shard queries.';

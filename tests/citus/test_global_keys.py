@@ -148,3 +148,28 @@ def test_the_claim_tables_are_reference_tables_with_their_seeded_claims(citus_ur
                                            (SELECT count(*) FROM core.api_keys)""").fetchone()
     assert kinds == [("conversational.user_emails", "n", "t"), ("core.api_key_prefixes", "n", "t")]
     assert unclaimed == (0, 6)
+
+
+# seeds/20_acme.sql: the owner's active key and the member's revoked key (secret hashes; docs/seeds.md).
+ACTIVE_HASH = bytes.fromhex("42bf42aa2b9850af51c0a2ede5506650a6aa8318cab00e1f9d1552cb4d1c8415")
+REVOKED_HASH = bytes.fromhex("ad801047c58979ab9fe2cedb535739eec138c655bb530563e36705c54915e789")
+
+
+def _authenticate(conn: Conn, prefix: str, secret_hash: bytes) -> list[tuple[object, ...]]:
+    return conn.execute("SELECT organization_id::text, api_key_id::text, user_id::text, scopes "
+                        "FROM app.authenticate_api_key(%s, %s)", (prefix, secret_hash)).fetchall()
+
+
+def test_an_api_key_authenticates_through_its_claim(citus_url: str) -> None:
+    """Before its tenant is known: the prefix's claim names the tenant, then one shard is read."""
+    with tenant_session(citus_url, "app_rw", None) as conn:
+        found = _authenticate(conn, ACME_PREFIX, ACTIVE_HASH)
+    assert found == [(ORG_A, "aaaaaaaa-0000-4000-8000-0000000000a1", ACME_OWNER,
+                      ["models:read", "inference:write", "budgets:read", "budgets:write", "usage:read", "keys:manage"])]
+
+
+def test_a_wrong_secret_a_revoked_key_or_an_unknown_prefix_authenticates_nothing(citus_url: str) -> None:
+    with tenant_session(citus_url, "app_rw", None) as conn:
+        assert _authenticate(conn, ACME_PREFIX, REVOKED_HASH) == []
+        assert _authenticate(conn, "ak_acmerevoked0", REVOKED_HASH) == []
+        assert _authenticate(conn, "ak_nosuchprefix", ACTIVE_HASH) == []

@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -149,15 +150,18 @@ def main() -> None:
 
     base = Path(tempfile.mkdtemp(prefix="dbrun-bench-agency-", dir="/tmp"))
     base.chmod(0o777)  # the servers run as an unprivileged OS user when we are root
-    with plain_node(base) as plain, citus_cluster(base) as citus:
-        counts = {"plain": build(plain[0], args.per_client), "citus": build(citus[0], args.per_client)}
-        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-              f"acme's deployments: {counts}", flush=True)
-        results: dict[str, dict[str, list[float]]] = {t: {q: [] for q in QUERIES} for t in ("plain", "citus")}
-        for run in range(args.runs):
-            for target, urls in (("plain", plain), ("citus", citus))[:: 1 if run % 2 == 0 else -1]:
-                for name, value in measure(urls[0], urls[1], args.samples).items():
-                    results[target][name].append(value)
+    results: dict[str, dict[str, list[float]]] = {t: {q: [] for q in QUERIES} for t in ("plain", "citus")}
+    try:
+        with plain_node(base) as plain, citus_cluster(base) as citus:
+            counts = {"plain": build(plain[0], args.per_client), "citus": build(citus[0], args.per_client)}
+            print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+                  f"acme's deployments: {counts}", flush=True)
+            for run in range(args.runs):
+                for target, urls in (("plain", plain), ("citus", citus))[:: 1 if run % 2 == 0 else -1]:
+                    for name, value in measure(urls[0], urls[1], args.samples).items():
+                        results[target][name].append(value)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
     print(f"{'query':<26}{'plain':>10}{'ratio':>8}{'citus':>10}{'ratio':>8}")
     for name in QUERIES:
         line = f"{name:<26}"

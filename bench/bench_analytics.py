@@ -74,6 +74,7 @@ DEFINER = "SELECT bench.ingest_events(%b::uuid[], %b::text[], %b::timestamptz[],
 PER_TENANT = f"INSERT INTO usage.events ({COLUMNS}) {UNNEST} ON CONFLICT ON CONSTRAINT pk_events DO NOTHING"
 TRIGGERS = ("trg_events_validate_insert", "trg_events_mark_dirty_insert")
 HOUR_EVENTS_AT_FULL_SCALE = 114_000  # 1 billion events a year / 8 760 hours
+MEASURES = ("ingest", "hour", "top", "queries", "sizes")
 Conn = psycopg.Connection[Any]
 Batch = list[list[Any]]  # column arrays
 
@@ -331,11 +332,12 @@ def measure_ingest(conn: Conn, url: str, args: argparse.Namespace, orgs: int, sa
     first: list[Batch] = []
     for run in range(args.runs):
         for name in list(paths)[run % len(paths):] + list(paths)[:run % len(paths)]:
-            batches = hour_of_traffic(rng, orgs, events, hour, f"ingest-{run}-{name[:14]}", args.ingest_batch)
+            batches = hour_of_traffic(rng, orgs, events, hour, f"{args.tag}ingest-{run}-{name[:14]}", args.ingest_batch)
             first = first or batches[:1]
             conn.execute("CHECKPOINT")
             paths[name].run(conn, batches)
-        per_tenant.run(conn, hour_of_traffic(rng, orgs, per_tenant_events, hour, f"tenant-{run}", args.ingest_batch))
+        per_tenant.run(conn, hour_of_traffic(rng, orgs, per_tenant_events, hour, f"{args.tag}tenant-{run}",
+                                             args.ingest_batch))
     say(f"ingest: an hour of traffic, {events:,} events over {orgs:,} organizations in batches of "
         f"{args.ingest_batch:,} (per tenant: {per_tenant_events:,} events), median of {args.runs} "
         "(events/s by wall clock, client included; server CPU = the backend's CPU time):")
@@ -375,8 +377,8 @@ def measure_hour(conn: Conn, url: str, args: argparse.Namespace, orgs: int, say:
     walls, cpus, buckets = [], [], []
     for run in range(args.runs):
         # Hours the year already holds traffic in (at its density), each run its own.
-        hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=3 + run)
-        send_as_ingest(ingest, hour_of_traffic(rng, orgs, events, hour, f"hour-{run}", args.ingest_batch))
+        hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=args.hours_back + run)
+        send_as_ingest(ingest, hour_of_traffic(rng, orgs, events, hour, f"{args.tag}hour-{run}", args.ingest_batch))
         conn.execute("CHECKPOINT")
         cpu_before, start, claimed = backend_cpu_seconds(pid), time.perf_counter(), 0
         while True:
@@ -517,20 +519,37 @@ def main() -> None:
                         help="events sent through the per-tenant candidate (one statement per organization: slow)")
     parser.add_argument("--refresh-batch", type=int, default=20_000, help="buckets per refresh_rollups() call")
     parser.add_argument("--pause", type=float, default=0.2, help="seconds between refresh_rollups() calls")
+    parser.add_argument("--measures", default=",".join(MEASURES),
+                        help=f"comma-separated subset of {','.join(MEASURES)} (none: set-up only)")
+    parser.add_argument("--reuse", metavar="URL",
+                        help="measure the database a --runs 1 run left running (its URL) instead of setting one up")
+    parser.add_argument("--hours-back", type=int, default=3,
+                        help="the hour rolled up starts this many hours ago (with --reuse: pick one not measured yet)")
+    parser.add_argument("--tag", default="", help="prefix of the request ids written (with --reuse: a new one each time)")
     args = parser.parse_args()
+    measures = [m for m in args.measures.split(",") if m]
+    unknown = sorted(set(measures) - set(MEASURES))
+    if unknown:
+        parser.error(f"unknown measure(s) {', '.join(unknown)}; choose from {', '.join(MEASURES)}")
     events = int(10_000_000 * args.scale)
     orgs = max(100, int(100_000 * args.scale))
 
+    def say(line: str) -> None:
+        print(line, flush=True)
+
+    if args.reuse:
+        conn = psycopg.connect(args.reuse, autocommit=True)
+        say(f"reusing {args.reuse}: {conn.execute('SELECT count(*) FROM usage.events').fetchone()[0]:,} events; "
+            f"load average {load()}")
+        run_measures(conn, args.reuse, args, measures, orgs, say)
+        conn.close()
+        return
     work = Path(tempfile.mkdtemp(prefix="dbrun-bench-analytics-"))
     work.chmod(0o777)  # the server (unprivileged when run as root) writes the data file here
     cluster = LocalCluster(work / "cluster", dbname=None, server_settings=SERVER, port=args.port)
     state = cluster.start()
     url = f"postgresql://postgres@/bench?host={quote(state.socket_dir, safe='/')}&port={state.port}"
     keep = args.runs == 1
-
-    def say(line: str) -> None:
-        print(line, flush=True)
-
     try:
         with psycopg.connect(cluster.conninfo(state, "postgres"), autocommit=True) as admin:
             admin.execute("CREATE DATABASE bench")
@@ -541,20 +560,14 @@ def main() -> None:
         say(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} "
             f"{platform.python_version()}, PostgreSQL {version}; scale {args.scale}: {events:,} events, "
             f"{orgs:,} organizations (set-up {t:.0f} s); load average {load()}")
-        measure_ingest(conn, url, args, orgs, say)
-        measure_hour(conn, url, args, orgs, say)
-        conn.execute("VACUUM ANALYZE usage.monthly_rollups, usage.daily_rollups")
-        measure_top(conn, url, args, say)
-        measure_queries(url, args, orgs, say)
-        report_sizes(conn, say)
-        say(f"load average at the end {load()}")
+        run_measures(conn, url, args, measures, orgs, say)
         conn.close()
     except BaseException:
         keep = False
         raise
     finally:
         if keep:
-            say(f"data left in place: psql '{url}'; stop and remove with: "
+            say(f"data left in place: psql '{url}' (measure it again with --reuse URL); stop and remove with: "
                 f"{cluster.base_dir.parent}/stop-and-remove.sh")
             script = work / "stop-and-remove.sh"
             script.write_text(f"#!/bin/sh\n# stops the benchmark's cluster and removes its data\n"
@@ -565,6 +578,22 @@ def main() -> None:
         else:
             cluster.destroy()
             shutil.rmtree(work, ignore_errors=True)
+
+
+def run_measures(conn: Conn, url: str, args: argparse.Namespace, measures: list[str], orgs: int,
+                 say: Callable[[str], None]) -> None:
+    if "ingest" in measures:
+        measure_ingest(conn, url, args, orgs, say)
+    if "hour" in measures:
+        measure_hour(conn, url, args, orgs, say)
+    if "top" in measures:
+        conn.execute("VACUUM ANALYZE usage.monthly_rollups, usage.daily_rollups")
+        measure_top(conn, url, args, say)
+    if "queries" in measures:
+        measure_queries(url, args, orgs, say)
+    if "sizes" in measures:
+        report_sizes(conn, say)
+    say(f"load average at the end {load()}")
 
 
 if __name__ == "__main__":

@@ -266,10 +266,11 @@ BEGIN
     -- replaced. A change is added to the daily row in place (3a) when the sums it adds are a valid
     -- row themselves and the day's largest latency cannot have fallen: the largest latency of the
     -- hourly rows written is at least that of the rows replaced (then the day's new maximum is the
-    -- greater of its old one and the written rows'). That is the usual change: new events. Any other
-    -- change of a day (a correction, a deletion, a bucket marked again and recomputed to the same
-    -- rows) recomputes that whole day from its hourly rows (3b), as every day was before
-    -- 202611301200: usage.mark_rollups_dirty() still rebuilds the days of its range.
+    -- greater of its old one and the written rows'). That is the usual change: new events. A model
+    -- whose rows came back unchanged (another model of the bucket changed) adds nothing. Any other
+    -- change of a day (a correction, a deletion) recomputes that whole day from its hourly rows
+    -- (3b), as every day was before 202611301200; so does a day whose buckets all came back
+    -- unchanged (marked again by usage.mark_rollups_dirty(), which thereby still rebuilds its days).
     SELECT coalesce(pg_catalog.array_agg(t.organization_id) FILTER (WHERE t.fast AND NOT t.slow_day), '{}'),
            coalesce(pg_catalog.array_agg(t.day) FILTER (WHERE t.fast AND NOT t.slow_day), '{}'),
            coalesce(pg_catalog.array_agg(t.model_id) FILTER (WHERE t.fast AND NOT t.slow_day), '{}'),
@@ -285,12 +286,15 @@ BEGIN
     INTO v_d_orgs, v_d_days, v_d_models, v_d_requests, v_d_errors, v_d_tokens_in, v_d_tokens_out, v_d_latency_sums,
          v_d_max, v_d_costs, v_day_orgs, v_days
     FROM (SELECT s.*,
-                 pg_catalog.bool_or(NOT s.fast) OVER w AS slow_day,
+                 pg_catalog.bool_or(NOT s.fast AND NOT s.unchanged) OVER w OR pg_catalog.bool_and(s.unchanged) OVER w
+                     AS slow_day,
                  pg_catalog.row_number() OVER w = 1 AS first_of_day
           FROM (SELECT g.*,
                        g.requests > 0 AND g.errors BETWEEN 0 AND g.requests AND g.tokens_in >= 0 AND g.tokens_out >= 0
                            AND g.latency_ms_sum >= 0 AND g.cost >= 0
-                           AND (g.old_max IS NULL OR g.new_max >= g.old_max) AS fast
+                           AND (g.old_max IS NULL OR g.new_max >= g.old_max) AS fast,
+                       g.requests = 0 AND g.errors = 0 AND g.tokens_in = 0 AND g.tokens_out = 0 AND g.latency_ms_sum = 0
+                           AND g.cost = 0 AND g.new_max IS NOT DISTINCT FROM g.old_max AS unchanged
                 FROM (SELECT c.organization_id, (c.hour_start AT TIME ZONE 'UTC')::date AS day, c.model_id,
                              pg_catalog.sum(c.requests)::bigint AS requests, pg_catalog.sum(c.errors)::bigint AS errors,
                              pg_catalog.sum(c.tokens_in)::bigint AS tokens_in, pg_catalog.sum(c.tokens_out)::bigint AS tokens_out,

@@ -258,6 +258,49 @@ def test_a_bounded_refresh_stops_at_its_bound_inside_one_hour(seeded: Conn) -> N
     assert hourly_mismatches(seeded) == [] and daily_mismatches(seeded) == [] and monthly_mismatches(seeded) == []
 
 
+def _writes(conn: Conn, table: str) -> tuple[int, int, int]:
+    """Rows this transaction inserted, updated and deleted in a table."""
+    row = conn.execute("SELECT n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_xact_user_tables WHERE relid = %s::regclass",
+                       (table,)).fetchone()
+    return (row[0], row[1], row[2])
+
+
+def test_new_events_are_added_to_their_days_and_months_in_place(seeded: Conn) -> None:
+    """The usual change, new events in days and months that have rows, updates those rows (no
+    delete and re-insert: 202611301200) and stays exact."""
+    seeded.execute("SELECT usage.refresh_rollups()")
+    at = datetime(2026, 11, 21, 10, 30, tzinfo=UTC)  # a day of the seed: its daily and monthly rows exist
+    rows = [(org, f"in-place-{org}", at, MODEL, key, "success", 10, 5, 7, cost_of(10, 5))
+            for org, key in ((ORG_A, KEY_A), (ORG_B, KEY_B))]
+    seeded.execute(INSERT, [list(c) for c in zip(*rows, strict=True)])
+    before = {t: _writes(seeded, t) for t in ("usage.daily_rollups", "usage.monthly_rollups")}
+    seeded.execute("SELECT usage.refresh_rollups()")
+    for table, (inserted, updated, deleted) in before.items():
+        after = _writes(seeded, table)
+        assert (after[1] - updated, after[2] - deleted) == (2, 0), table
+        assert after[0] == inserted, table
+    assert hourly_mismatches(seeded) == [] and daily_mismatches(seeded) == [] and monthly_mismatches(seeded) == []
+
+
+def test_a_day_whose_largest_latency_falls_is_recomputed(seeded: Conn) -> None:
+    """A change that adds requests, tokens, latency and cost but lowers the day's largest latency
+    cannot be added in place (a maximum is not additive): the day is recomputed from its hours."""
+    at = datetime(2026, 11, 21, 11, 30, tzinfo=UTC)
+    first = (ORG_A, "max-first", at, MODEL, KEY_A, "success", 10, 5, 2_000_000, cost_of(10, 5))
+    seeded.execute(INSERT, [[v] for v in first])
+    seeded.execute("SELECT usage.refresh_rollups()")
+    # The same refresh sees the first event's latency lowered and a second event, slightly slower
+    # than the first was: every sum grows, the maximum falls from 2 000 000 to 1 999 995.
+    seeded.execute("UPDATE usage.events SET latency_ms = 10 WHERE request_id = 'max-first'")
+    second = (ORG_A, "max-second", at, MODEL, KEY_A, "success", 10, 5, 1_999_995, cost_of(10, 5))
+    seeded.execute(INSERT, [[v] for v in second])
+    seeded.execute("SELECT usage.refresh_rollups()")
+    assert seeded.execute("""SELECT latency_ms_max FROM usage.daily_rollups
+                             WHERE organization_id = %s AND day = '2026-11-21' AND model_id = %s""",
+                          (ORG_A, MODEL)).fetchone()[0] == 1_999_995
+    assert hourly_mismatches(seeded) == [] and daily_mismatches(seeded) == [] and monthly_mismatches(seeded) == []
+
+
 def test_refreshers_split_the_work_by_utc_month(seeded: Conn, product_url: str) -> None:
     """A refresher leaves the marks of a month another refresher is working on (it never waits)."""
     seeded.execute("SELECT usage.refresh_rollups()")

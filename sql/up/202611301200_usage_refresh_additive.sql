@@ -25,7 +25,7 @@ SET LOCAL ROLE app_owner;
 -- on its page). Daily rows are updated while their day is current (~24 times at one event per
 -- organization and hour), then never: 10 % is enough for the pruning of earlier versions to keep up
 -- and keeps the table small. A month's row is updated all month: 30 %.
-ALTER TABLE usage.daily_rollups SET (fillfactor = 90);
+ALTER TABLE usage.daily_rollups SET (fillfactor = 80);
 ALTER TABLE usage.monthly_rollups SET (fillfactor = 70);
 
 -- Why: the only writer of the rollups; the steps of 202611301100, with the daily and monthly rows
@@ -54,6 +54,7 @@ DECLARE
     v_bucket_orgs uuid[];
     v_bucket_hours timestamptz[];
     v_bucket_ends timestamptz[];
+    v_marked_at timestamptz;
     -- The hourly rows' change: rows replaced (negated, with their latency maximum in v_h_old_max)
     -- and written (their maximum in v_h_new_max).
     v_h_orgs uuid[];
@@ -117,6 +118,7 @@ DECLARE
     v_delta_costs numeric[];
     v_window date := usage.trailing_year_start(pg_catalog.now());
     v_shrunk boolean;
+    v_totals_added boolean;
 BEGIN
     IF p_max_buckets IS NOT NULL AND p_max_buckets < 1 THEN
         RAISE EXCEPTION 'p_max_buckets must be positive or NULL (all), not %', p_max_buckets
@@ -134,9 +136,11 @@ BEGIN
 
     -- 1. Claim marks, oldest first. A mark is skipped when another refresher holds it (SKIP LOCKED)
     -- or works on its UTC month: each claimed month is held with a transaction advisory lock that is
-    -- only tried, never waited for (a month, not a day: step 4 replaces whole months). With a limit, marks are taken one at a time (an explicit cursor
-    -- fetches one row) until they name p_max_buckets buckets (repeats counted): a bounded call is
-    -- bounded even when all the work lies in one hour.
+    -- only tried, never waited for (a month, not a day: step 4 writes whole months). With a limit,
+    -- marks are taken one at a time (an explicit cursor fetches one row) until they name 8 x
+    -- p_max_buckets buckets (repeats counted), and at most p_max_buckets distinct buckets are
+    -- refreshed (the rest queued again, below): a bounded call is bounded even when all the work
+    -- lies in one hour.
     IF p_max_buckets IS NULL THEN
         WITH claimed AS (
             DELETE FROM usage.rollup_marks AS m
@@ -161,7 +165,7 @@ BEGIN
                          FROM usage.rollup_marks AS q ORDER BY q.mark_id;
         LOOP
             FETCH v_claim INTO v_mark;
-            EXIT WHEN NOT FOUND OR v_counted >= p_max_buckets;
+            EXIT WHEN NOT FOUND OR v_counted >= p_max_buckets::bigint * 8;
             -- The month first, then the mark: a mark of a month another refresher holds is left unlocked.
             CONTINUE WHEN NOT pg_catalog.pg_try_advisory_xact_lock(
                 pg_catalog.hashtext('usage.monthly_rollups'),
@@ -174,16 +178,34 @@ BEGIN
         CLOSE v_claim;
         WITH claimed AS (
             DELETE FROM usage.rollup_marks AS m WHERE m.mark_id = ANY (v_marks)
-            RETURNING m.hour_start, m.organization_ids
+            RETURNING m.hour_start, m.organization_ids, m.marked_at
         ),
         claimed_buckets AS (
-            SELECT DISTINCT o.organization_id, c.hour_start
+            SELECT DISTINCT c.hour_start, o.organization_id
             FROM claimed AS c CROSS JOIN LATERAL pg_catalog.unnest(c.organization_ids) AS o (organization_id)
+            ORDER BY c.hour_start, o.organization_id
         )
-        SELECT coalesce(pg_catalog.array_agg(b.organization_id ORDER BY b.hour_start, b.organization_id), '{}'),
-               coalesce(pg_catalog.array_agg(b.hour_start ORDER BY b.hour_start, b.organization_id), '{}')
-        INTO v_bucket_orgs, v_bucket_hours
+        -- One sort for DISTINCT and order (an ORDER BY per array_agg sorted the buckets twice more;
+        -- the arrays share one row order either way, which is all their alignment needs).
+        SELECT coalesce(pg_catalog.array_agg(b.organization_id), '{}'), coalesce(pg_catalog.array_agg(b.hour_start), '{}'),
+               (SELECT pg_catalog.min(c.marked_at) FROM claimed AS c)
+        INTO v_bucket_orgs, v_bucket_hours, v_marked_at
         FROM claimed_buckets AS b;
+        -- The buckets beyond the bound, in (hour, organization) order, are queued again: one mark
+        -- per hour, in this transaction (they stay marked whatever happens), marked when the oldest
+        -- claimed mark was. Marks name an organization once per event written, so the marks of a
+        -- busy hour claimed by successive bounded calls named the same buckets again and again (at
+        -- the specification's density 104 000 bucket refreshes for 68 000 buckets); claiming up to
+        -- 8 x p_max_buckets names and refreshing p_max_buckets distinct buckets refreshes each once.
+        IF pg_catalog.cardinality(v_bucket_orgs) > p_max_buckets THEN
+            INSERT INTO usage.rollup_marks (hour_start, organization_ids, marked_at)
+            SELECT u.hour_start, pg_catalog.array_agg(u.organization_id ORDER BY u.organization_id), v_marked_at
+            FROM ROWS FROM (pg_catalog.unnest(v_bucket_orgs[p_max_buckets + 1:]),
+                            pg_catalog.unnest(v_bucket_hours[p_max_buckets + 1:])) AS u (organization_id, hour_start)
+            GROUP BY u.hour_start;
+            v_bucket_orgs := v_bucket_orgs[:p_max_buckets];
+            v_bucket_hours := v_bucket_hours[:p_max_buckets];
+        END IF;
     END IF;
 
     buckets := pg_catalog.cardinality(v_bucket_orgs);
@@ -266,11 +288,12 @@ BEGIN
     -- replaced. A change is added to the daily row in place (3a) when the sums it adds are a valid
     -- row themselves and the day's largest latency cannot have fallen: the largest latency of the
     -- hourly rows written is at least that of the rows replaced (then the day's new maximum is the
-    -- greater of its old one and the written rows'). That is the usual change: new events. A model
-    -- whose rows came back unchanged (another model of the bucket changed) adds nothing. Any other
+    -- greater of its old one and the written rows'). That is the usual change: new events. A row
+    -- that came back unchanged adds nothing: another model of its bucket changed, or the bucket was
+    -- claimed again (an organization named by marks that two bounded calls claimed; at the
+    -- specification's density a third of an hour's buckets) with no new event since. Any other
     -- change of a day (a correction, a deletion) recomputes that whole day from its hourly rows
-    -- (3b), as every day was before 202611301200; so does a day whose buckets all came back
-    -- unchanged (marked again by usage.mark_rollups_dirty(), which thereby still rebuilds its days).
+    -- (3b), as every day was before 202611301200.
     SELECT coalesce(pg_catalog.array_agg(t.organization_id) FILTER (WHERE t.fast AND NOT t.slow_day), '{}'),
            coalesce(pg_catalog.array_agg(t.day) FILTER (WHERE t.fast AND NOT t.slow_day), '{}'),
            coalesce(pg_catalog.array_agg(t.model_id) FILTER (WHERE t.fast AND NOT t.slow_day), '{}'),
@@ -286,8 +309,7 @@ BEGIN
     INTO v_d_orgs, v_d_days, v_d_models, v_d_requests, v_d_errors, v_d_tokens_in, v_d_tokens_out, v_d_latency_sums,
          v_d_max, v_d_costs, v_day_orgs, v_days
     FROM (SELECT s.*,
-                 pg_catalog.bool_or(NOT s.fast AND NOT s.unchanged) OVER w OR pg_catalog.bool_and(s.unchanged) OVER w
-                     AS slow_day,
+                 pg_catalog.bool_or(NOT s.fast AND NOT s.unchanged) OVER w AS slow_day,
                  pg_catalog.row_number() OVER w = 1 AS first_of_day
           FROM (SELECT g.*,
                        g.requests > 0 AND g.errors BETWEEN 0 AND g.requests AND g.tokens_in >= 0 AND g.tokens_out >= 0
@@ -504,8 +526,9 @@ BEGIN
                coalesce(pg_catalog.array_agg(x.requests), '{}'),
                coalesce(pg_catalog.array_agg(x.errors), '{}'),
                coalesce(pg_catalog.array_agg(x.cost), '{}'),
-               coalesce(pg_catalog.bool_or(x.requests < 0), false)
-        INTO v_delta_orgs, v_delta_requests, v_delta_errors, v_delta_costs, v_shrunk
+               coalesce(pg_catalog.bool_or(x.requests < 0), false),
+               coalesce(pg_catalog.bool_and(x.requests >= 0 AND x.errors BETWEEN 0 AND x.requests AND x.cost >= 0), true)
+        INTO v_delta_orgs, v_delta_requests, v_delta_errors, v_delta_costs, v_shrunk, v_totals_added
         FROM (SELECT d.organization_id, pg_catalog.sum(d.requests) AS requests, pg_catalog.sum(d.errors) AS errors,
                      pg_catalog.sum(d.cost) AS cost
               FROM ROWS FROM (pg_catalog.unnest(v_month_orgs), pg_catalog.unnest(v_months),
@@ -515,9 +538,21 @@ BEGIN
               GROUP BY d.organization_id
               HAVING pg_catalog.sum(d.requests) <> 0 OR pg_catalog.sum(d.errors) <> 0
                   OR pg_catalog.sum(d.cost) <> 0) AS x;
-        -- Not one upsert: a row's CHECKs apply to the proposed insert before the conflict is seen,
-        -- and a change may be negative. Organizations with a total get the change added; the others
-        -- had nothing in the window, so their change is their total.
+        -- When every change is a valid row (new events: the usual case), one upsert adds them (a
+        -- probe per organization; the update is HOT). Otherwise not one upsert: a row's CHECKs apply
+        -- to the proposed insert before the conflict is seen, and a change may be negative.
+        -- Organizations with a total get the change added; the others had nothing in the window,
+        -- so their change is their total.
+        IF v_totals_added THEN
+            INSERT INTO usage.trailing_year_totals AS t (organization_id, window_start, requests, errors, cost)
+            SELECT d.organization_id, v_window, d.requests, d.errors, d.cost
+            FROM ROWS FROM (pg_catalog.unnest(v_delta_orgs), pg_catalog.unnest(v_delta_requests),
+                            pg_catalog.unnest(v_delta_errors), pg_catalog.unnest(v_delta_costs))
+                AS d (organization_id, requests, errors, cost)
+            ON CONFLICT ON CONSTRAINT pk_trailing_year_totals DO UPDATE
+            SET requests = t.requests + excluded.requests, errors = t.errors + excluded.errors,
+                cost = t.cost + excluded.cost, refreshed_at = pg_catalog.now();
+        ELSE
         UPDATE usage.trailing_year_totals AS t
         SET requests = t.requests + d.requests, errors = t.errors + d.errors, cost = t.cost + d.cost,
             refreshed_at = pg_catalog.now()
@@ -532,6 +567,7 @@ BEGIN
             AS d (organization_id, requests, errors, cost)
         WHERE NOT EXISTS (SELECT FROM usage.trailing_year_totals AS t
                           WHERE t.organization_id = d.organization_id AND t.window_start = v_window);
+        END IF;
         -- An organization whose events of the window are all gone leaves the ranking (only events
         -- deleted or moved make a total shrink; new events, the usual change, skip this).
         IF v_shrunk THEN

@@ -7,9 +7,9 @@
 -- recomputed in numeric arithmetic (two products, a division and a rounding). The same checks, in
 -- cheaper forms:
 -- - keys: the batch's organizations, sorted, go to one index scan of core.api_keys
---   (`organization_id = ANY (...)`, the B-tree walks the sorted array itself) and the pairs of the
---   batch are matched against the keys found with a hash join; organizations of rows without a key
---   are checked the same way against core.organizations;
+--   (`organization_id = ANY (...)`, the B-tree walks the sorted array itself), the keys found are
+--   hashed once and every row of the batch is looked up in the hash (a hashed NOT IN);
+--   organizations of rows without a key are checked against core.organizations the same way;
 -- - costs: in integer micro-dollars with the model's prices scaled once per batch:
 --   (tokens_in * input_micro + tokens_out * output_micro + 500) / 1000 equals round((tokens_in *
 --   input_cost_per_1k + tokens_out * output_cost_per_1k) / 1000, 6) in micro-dollars, exactly,
@@ -32,7 +32,7 @@ AS $fn$
 DECLARE
     v_scope text := coalesce(pg_catalog.current_setting('app.all_tenants', true), '');
     v_orgs uuid[];
-    v_keyless_orgs uuid[];
+    v_keyless boolean;
     v_org uuid;
     v_key uuid;
     v_keyless_org uuid;
@@ -44,30 +44,30 @@ DECLARE
 BEGIN
     -- For this call only, restored below (an error aborts the (sub)transaction, which restores it too).
     PERFORM pg_catalog.set_config('app.all_tenants', 'on', true);
-    -- The batch's organizations, sorted (the index scans below visit the index in order), and
-    -- those of rows without a key.
-    SELECT pg_catalog.array_agg(DISTINCT r.organization_id),
-           pg_catalog.array_agg(DISTINCT r.organization_id) FILTER (WHERE r.api_key_id IS NULL)
-    INTO v_orgs, v_keyless_orgs
+    -- The batch's organizations, repeats included: the B-tree sorts the array of an `= ANY` and
+    -- drops repeats itself, and walks the index in that order (a DISTINCT here sorted it again).
+    SELECT pg_catalog.array_agg(r.organization_id), pg_catalog.bool_or(r.api_key_id IS NULL)
+    INTO v_orgs, v_keyless
     FROM new_rows AS r;
     -- The first (organization, key) of the batch that is not a key of that organization: the keys
-    -- of the batch's organizations, read by one index scan, hashed and matched with the pairs.
-    SELECT n.organization_id, n.api_key_id INTO v_org, v_key
-    FROM (SELECT DISTINCT r.organization_id, r.api_key_id FROM new_rows AS r WHERE r.api_key_id IS NOT NULL) AS n
-    LEFT JOIN (SELECT k.organization_id, k.api_key_id FROM core.api_keys AS k
-               WHERE k.organization_id = ANY (v_orgs)) AS k
-        ON k.organization_id = n.organization_id AND k.api_key_id = n.api_key_id
-    WHERE k.api_key_id IS NULL
-    ORDER BY n.organization_id, n.api_key_id
+    -- of the batch's organizations, read by one index scan and hashed once (a hashed NOT IN), each
+    -- row of the batch looked up in that hash. No DISTINCT or sort of the batch: only failing rows
+    -- are ordered.
+    SELECT r.organization_id, r.api_key_id INTO v_org, v_key
+    FROM new_rows AS r
+    WHERE r.api_key_id IS NOT NULL
+      AND (r.organization_id, r.api_key_id) NOT IN (SELECT k.organization_id, k.api_key_id FROM core.api_keys AS k
+                                                    WHERE k.organization_id = ANY (v_orgs))
+    ORDER BY r.organization_id, r.api_key_id
     LIMIT 1;
     -- A key's row implies its organization (the keys' foreign key); rows without one name theirs.
-    IF v_keyless_orgs IS NOT NULL THEN
-        SELECT u.organization_id INTO v_keyless_org
-        FROM pg_catalog.unnest(v_keyless_orgs) AS u (organization_id)
-        LEFT JOIN (SELECT o.organization_id FROM core.organizations AS o
-                   WHERE o.organization_id = ANY (v_keyless_orgs)) AS o ON o.organization_id = u.organization_id
-        WHERE o.organization_id IS NULL
-        ORDER BY u.organization_id
+    IF v_keyless THEN
+        SELECT r.organization_id INTO v_keyless_org
+        FROM new_rows AS r
+        WHERE r.api_key_id IS NULL
+          AND r.organization_id NOT IN (SELECT o.organization_id FROM core.organizations AS o
+                                        WHERE o.organization_id = ANY (v_orgs))
+        ORDER BY r.organization_id
         LIMIT 1;
         -- The first failing pair in (organization, key) order; a row without a key sorts after its
         -- organization's keys, as NULL does.
@@ -95,7 +95,8 @@ BEGIN
                  (m.output_cost_per_1k * 1000000)::bigint AS output_micro,
                  99999999999999 / GREATEST((m.input_cost_per_1k * 1000000)::bigint
                                            + (m.output_cost_per_1k * 1000000)::bigint, 1) AS tokens_limit
-          FROM core.models AS m) AS m ON m.model_id = r.model_id
+          FROM core.models AS m
+          OFFSET 0) AS m ON m.model_id = r.model_id  -- computed once per model, not per event
     WHERE CASE WHEN r.tokens_in <= m.tokens_limit AND r.tokens_out <= m.tokens_limit
                THEN (r.cost * 1000000)::bigint <> (r.tokens_in * m.input_micro + r.tokens_out * m.output_micro + 500) / 1000
                ELSE r.cost <> pg_catalog.round((r.tokens_in * m.input_cost_per_1k + r.tokens_out * m.output_cost_per_1k) / 1000, 6)

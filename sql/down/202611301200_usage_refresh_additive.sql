@@ -1,8 +1,9 @@
 -- Migration: usage_refresh_additive
 -- Inverse of the up file: usage.refresh_rollups() as 202611301100 defined it (every touched day
--- re-summed from its hourly rows, every touched month's row deleted and re-inserted) and the
--- daily and monthly rollups back to the default fillfactor (pages already written keep their free
--- space until rewritten).
+-- re-summed from its hourly rows, every touched month's row deleted and re-inserted, a bounded call
+-- stopping after the mark that reaches its bound), the comments of 202611231140, and the daily and
+-- monthly rollups back to the default fillfactor (pages already written keep their free space until
+-- rewritten). Marks the up queued again stay: the old refresh claims them like any other.
 -- Locks: SHARE UPDATE EXCLUSIVE on usage.daily_rollups and usage.monthly_rollups (storage parameter).
 
 SET LOCAL ROLE app_owner;
@@ -368,5 +369,14 @@ BEGIN
     RETURN NEXT;
 END
 $fn$;
+
+COMMENT ON FUNCTION usage.refresh_rollups(integer) IS
+    'Recomputes the buckets of the oldest marks of usage.rollup_marks, until they name p_max_buckets buckets '
+    '(then to the end of that UTC day; NULL: all), and their UTC days, from raw events; idempotent and safe to run concurrently (READ COMMITTED). '
+    'Returns distinct buckets claimed and hourly and daily rollup rows written.';
+COMMENT ON TABLE usage.rollup_marks IS
+    'Stale rollup buckets: each row marks (organization, UTC hour) buckets written by one statement on usage.events '
+    '(or by usage.mark_rollups_dirty()); claimed and removed by usage.refresh_rollups(). Append-only.';
+COMMENT ON COLUMN usage.rollup_marks.marked_at IS 'Start of the transaction that wrote the events.';
 
 RESET ROLE;

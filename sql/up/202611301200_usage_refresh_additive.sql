@@ -1,30 +1,34 @@
 -- Migration: usage_refresh_additive
--- An hour at the specification's density (114 000 events over 100 000 organizations, ~104 000
--- (organization, hour) buckets) took 24-26 s to roll up, against a goal of 10 s: for every bucket
--- the refresh deleted and re-inserted its hourly row, its day's daily rows (re-summed from the day's
--- hourly rows) and its month's row, about 12 index probes and insertions per event. Now:
+-- An hour at the specification's density (114 000 events over 100 000 organizations) took 24-26 s
+-- to roll up, against a goal of 10 s: for every bucket the refresh deleted and re-inserted its
+-- hourly row, its day's daily rows (re-summed from the day's hourly rows) and its month's row, and
+-- the marks of a busy hour, claimed by successive bounded calls, named most buckets more than once
+-- (104 000 bucket refreshes for 68 000 buckets). Now:
 -- - the daily rows are kept from the change of the hourly rows (written minus replaced, per
---   organization, UTC day and model) added in place by an upsert, instead of being deleted and
---   re-summed from the hourly rows; only a day whose change could lower its largest latency or
---   is not a valid row by itself (corrections, deletions, a bucket recomputed unchanged) is still
---   recomputed from its hourly rows;
--- - the months' change (already a difference since 202611301100) is added in place the same way,
---   instead of deleting and re-inserting each month's row; a change that removes requests still
---   replaces the row;
--- - the daily and monthly rollups leave free space on their pages (fillfactor 90 and 70) and no
---   index covers the columns an update changes, so those updates are HOT: no index entry written.
---   The setting applies to pages written from now on (existing pages fill as they are rewritten;
---   `VACUUM FULL` of the two tables in a maintenance window applies it at once).
--- The rollup tables' columns and meaning, the marks and the function's signature are unchanged.
+--   organization, UTC day and model), added in place by an upsert, instead of being deleted and
+--   re-summed; only a day whose change could lower its largest latency or is not a valid row by
+--   itself (a correction, a deletion) is still recomputed from its hourly rows;
+-- - the months' change (a difference since 202611301100) and the trailing-year totals' change are
+--   added in place the same way; a change that removes requests still replaces the row;
+-- - the daily and monthly rollups leave free space on their pages (fillfactor 80 and 70) and no
+--   index covers a column an update changes, so those updates are HOT (no index entry written).
+--   The setting applies to pages written from now on; `VACUUM FULL` of the two tables in a
+--   maintenance window applies it to existing pages;
+-- - a bounded call claims marks naming up to 8 x its bound (repeats counted), refreshes at most
+--   its bound of distinct buckets and queues the rest again (one mark per hour, in the same
+--   transaction): each bucket of a busy hour is refreshed once.
+-- The rollup tables' columns and meaning, the marks' columns and the function's signature are
+-- unchanged; the refresh now also writes marks (the buckets it queues again).
 -- Locks: SHARE UPDATE EXCLUSIVE on usage.daily_rollups and usage.monthly_rollups (storage
--- parameter, catalog only: reads and the refresh's writes go on). usage.refresh_rollups() is replaced in place.
+-- parameter, catalog only: reads and writes go on). usage.refresh_rollups() is replaced in place.
 
 SET LOCAL ROLE app_owner;
 
 -- Why: room on each page for the new version of a row the refresh updates (a HOT update must stay
--- on its page). Daily rows are updated while their day is current (~24 times at one event per
--- organization and hour), then never: 10 % is enough for the pruning of earlier versions to keep up
--- and keeps the table small. A month's row is updated all month: 30 %.
+-- on its page; pruning frees the versions the previous refreshes left). A day's rows are updated
+-- while the day is current, up to once per organization and refresh call (a fifth of a page's rows
+-- per 20 000-bucket call at the specification's density), then never: 20 %. A month's row is
+-- updated all month, one row per organization: 30 %.
 ALTER TABLE usage.daily_rollups SET (fillfactor = 80);
 ALTER TABLE usage.monthly_rollups SET (fillfactor = 70);
 
@@ -586,5 +590,17 @@ BEGIN
     RETURN NEXT;
 END
 $fn$;
+
+COMMENT ON FUNCTION usage.refresh_rollups(integer) IS
+    'Recomputes the buckets of the oldest marks of usage.rollup_marks from raw events, at most p_max_buckets distinct '
+    'buckets (the rest queued again; NULL: all), and adds their change to the daily and monthly rollups and the '
+    'trailing-year totals; idempotent and safe to run concurrently (READ COMMITTED). '
+    'Returns distinct buckets refreshed and hourly and daily rollup rows written.';
+COMMENT ON TABLE usage.rollup_marks IS
+    'Stale rollup buckets: each row marks (organization, UTC hour) buckets written by one statement on usage.events '
+    '(or by usage.mark_rollups_dirty(), or queued again by a bounded usage.refresh_rollups()); claimed and removed '
+    'by usage.refresh_rollups(). Never updated.';
+COMMENT ON COLUMN usage.rollup_marks.marked_at IS
+    'Start of the transaction that wrote the events (for a mark queued again: the oldest mark it came from).';
 
 RESET ROLE;

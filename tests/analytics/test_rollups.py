@@ -258,6 +258,24 @@ def test_a_bounded_refresh_stops_at_its_bound_inside_one_hour(seeded: Conn) -> N
     assert hourly_mismatches(seeded) == [] and daily_mismatches(seeded) == [] and monthly_mismatches(seeded) == []
 
 
+def test_a_bounded_refresh_refreshes_each_bucket_of_an_hour_once(seeded: Conn) -> None:
+    """Marks name an organization once per event, so successive bounded calls used to refresh a
+    bucket named by several marks once per call; the buckets beyond a call's bound are queued again
+    as one mark per hour instead (202611301200), so each is refreshed once."""
+    seeded.execute("SELECT usage.refresh_rollups()")
+    at = datetime.now(UTC) - timedelta(minutes=2)
+    for request, pairs in (("once-1", ((ORG_A, KEY_A),)), ("once-2", ((ORG_A, KEY_A), (ORG_B, KEY_B)))):
+        seeded.execute(INSERT, [[o for o, _ in pairs], [f"{request}-{o}" for o, _ in pairs], [at] * len(pairs),
+                                [MODEL] * len(pairs), [k for _, k in pairs], ["success"] * len(pairs),
+                                [10] * len(pairs), [5] * len(pairs), [1] * len(pairs), [cost_of(10, 5)] * len(pairs)])
+    assert seeded.execute("SELECT count(*) FROM usage.rollup_marks").fetchone()[0] == 2
+    counts = []
+    while buckets := seeded.execute("SELECT buckets FROM usage.refresh_rollups(1)").fetchone()[0]:
+        counts.append(buckets)
+    assert counts == [1, 1]
+    assert hourly_mismatches(seeded) == [] and daily_mismatches(seeded) == [] and monthly_mismatches(seeded) == []
+
+
 def _writes(conn: Conn, table: str) -> tuple[int, int, int]:
     """Rows this transaction inserted, updated and deleted in a table."""
     row = conn.execute("SELECT n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_xact_user_tables WHERE relid = %s::regclass",

@@ -5483,6 +5483,7 @@ CREATE OR REPLACE FUNCTION usage.tg_events_validate()
  SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'pg_temp'
  SET plan_cache_mode TO 'force_custom_plan'
+ SET work_mem TO '64MB'
 AS $function$
 DECLARE
     v_scope text := coalesce(pg_catalog.current_setting('app.all_tenants', true), '');

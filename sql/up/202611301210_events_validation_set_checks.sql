@@ -24,10 +24,14 @@ SET LOCAL ROLE app_owner;
 -- Why: the checks of 202611291405 in set form (see the header); still as the owner with the owner's
 -- opt-out for the call, since app_ingest cannot see organizations or keys. Each statement is
 -- planned with the batch's real arrays (force_custom_plan): a generic plan would guess their sizes.
+-- work_mem: a NOT IN is hashed only when the planner expects the hash to fit in it; otherwise each
+-- row of the batch would scan all the keys found (quadratic). 64 MB holds the keys of ~500 000
+-- organizations, far more than a batch names.
 CREATE OR REPLACE FUNCTION usage.tg_events_validate() RETURNS trigger
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET plan_cache_mode = force_custom_plan
+SET work_mem = '64MB'
 AS $fn$
 DECLARE
     v_scope text := coalesce(pg_catalog.current_setting('app.all_tenants', true), '');

@@ -1,12 +1,14 @@
 -- Seed: usage (events and rollups of the development tenants)
 -- Deterministic and idempotent: four weeks of hourly traffic (2026-10-26 to 2026-11-22 UTC) for acme
 -- and a lighter pattern for globex, every figure derived from the hour number; a few late events
--- (occurred in the first week, ingested on 2026-11-22); then the rollups are refreshed; then a
--- correction of three events per tenant marks their buckets dirty again, so the dirty queue has work
--- to show (the next usage.refresh_rollups() picks it up). A second run inserts no event (ON CONFLICT
--- DO NOTHING on the idempotency key), recomputes the corrected buckets and re-applies the same
--- correction: row counts do not change. Costs follow the seeded model's prices (checked by the
--- trigger); the model 0d0d0d0d-...-0000000000ff is deliberately absent from the registry (a
+-- (occurred in the first week, ingested on 2026-11-22). Then seeds/41_usage_rollups.sql refreshes the
+-- rollups and seeds/42_usage_corrections.sql corrects three events per tenant, which marks their
+-- buckets dirty again, so the dirty queue has work to show (the next usage.refresh_rollups() picks it
+-- up). Three files so that on Citus the refresh (the owner role) commits apart from the migrator's
+-- writes before and after it (Citus refuses two roles the same shards in one transaction). A second
+-- run inserts no event (ON CONFLICT DO NOTHING on the idempotency key), recomputes the corrected
+-- buckets and re-applies the same correction: row counts do not change. Costs follow the seeded
+-- model's prices (checked by the trigger); the model 0d0d0d0d-...-0000000000ff is deliberately absent from the registry (a
 -- self-hosted model: its cost is not checked).
 -- The partitions of the seeded months: seeds/35_usage_partitions.sql.
 
@@ -88,24 +90,5 @@ FROM generate_series(1, 3) AS l (n)
 CROSS JOIN core.models AS m
 WHERE m.model_id = '0d0d0d0d-0000-4000-8000-000000000001'
 ON CONFLICT ON CONSTRAINT pk_events DO NOTHING;
-
-SELECT pg_catalog.set_config('app.org_id', '', true);
-
--- Why: the dashboards read rollups; compute every dirty bucket once.
-SELECT r.buckets > 0 AS refreshed FROM usage.refresh_rollups() AS r;
-
--- Why: corrections after the refresh (a failed request re-reported without output): their buckets
--- stay dirty until the next refresh, as in production between two scheduled refreshes.
-SELECT pg_catalog.set_config('app.org_id', '11111111-1111-4111-8111-111111111111', true);
-UPDATE usage.events AS e
-SET status = 'server_error', tokens_out = 0, cost = round(e.tokens_in * m.input_cost_per_1k / 1000, 6)
-FROM core.models AS m
-WHERE m.model_id = e.model_id AND e.organization_id = '11111111-1111-4111-8111-111111111111' AND e.request_id IN ('seed-acme-200-1', 'seed-acme-201-2', 'seed-acme-410-3');
-
-SELECT pg_catalog.set_config('app.org_id', '22222222-2222-4222-8222-222222222222', true);
-UPDATE usage.events AS e
-SET status = 'server_error', tokens_out = 0, cost = round(e.tokens_in * m.input_cost_per_1k / 1000, 6)
-FROM core.models AS m
-WHERE m.model_id = e.model_id AND e.organization_id = '22222222-2222-4222-8222-222222222222' AND e.request_id IN ('seed-globex-201-0', 'seed-globex-204-1', 'seed-globex-411-0');
 
 SELECT pg_catalog.set_config('app.org_id', '', true);

@@ -5,9 +5,11 @@
 -- three personas (the first with all four journey stages, the second with two), a live ICP and a
 -- replaced (soft-deleted) one, price research, two market segments, four customers, four weeks of
 -- feedback (56 rows, 2026-11-02 to 2026-11-29 UTC, every figure derived from its number), a sentiment
--- history chain per customer, refreshed trends, and then a re-analysis of two feedback rows that
--- leaves their days marked for the next refresh. A second run inserts nothing, refreshes the marked
--- days and re-applies the same re-analysis: row counts do not change. Ids: <tenant prefix>-<kind>-...
+-- history chain per customer; then seeds/51_venture_trends.sql refreshes the trends and
+-- seeds/52_venture_reanalysis.sql re-analyses two feedback rows, which leaves their days marked for
+-- the next refresh (three files so that on Citus the refresh, as the owner role, commits apart from
+-- the migrator's writes). A second run inserts nothing, refreshes the marked days and re-applies the
+-- same re-analysis: row counts do not change. Ids: <tenant prefix>-<kind>-...
 -- with kinds 0000 venture, 0001 persona, 0002 journey, 0003 ICP, 0004 WTP, 0005 segment, 0006
 -- customer, 0007 feedback, 0008 sentiment measurement, 0009 erasure request (docs/seeds.md). Customer 4
 -- of each tenant has a pending erasure request.
@@ -178,16 +180,3 @@ BEGIN
     PERFORM pg_catalog.set_config('app.org_id', '', true);
 END
 $seed$;
-
--- Why: the trends of the seeded feedback (all marked days of every tenant).
-SELECT * FROM venture.refresh_feedback_trends();
-
--- Why: a re-analysis (same figures) of two feedback rows per tenant: their days stay marked, so the
--- queue shows work and the next refresh has something to do.
-SELECT pg_catalog.set_config('app.org_id', '11111111-1111-4111-8111-111111111111', true);
-UPDATE venture.feedback_intelligence SET processing_confidence = processing_confidence
-WHERE feedback_id IN ('a0a0a0a0-0007-4000-8000-000000000055', 'a0a0a0a0-0007-4000-8000-000000000056');
-SELECT pg_catalog.set_config('app.org_id', '22222222-2222-4222-8222-222222222222', true);
-UPDATE venture.feedback_intelligence SET processing_confidence = processing_confidence
-WHERE feedback_id IN ('b0b0b0b0-0007-4000-8000-000000000055', 'b0b0b0b0-0007-4000-8000-000000000056');
-SELECT pg_catalog.set_config('app.org_id', '', true);

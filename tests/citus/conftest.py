@@ -1,6 +1,6 @@
 """The Citus job's fixtures: one 3-node cluster per session (coordinator + 2 workers), the product
-repository applied to its coordinator by `dbrun up`, and the development seeds that apply on Citus
-(tests.helpers.citus.CITUS_SEEDS).
+repository applied to its coordinator by `dbrun up`, and every development seed
+(every file of seeds/, as `dbrun seed` loads them there).
 
 Every test here is marked `citus`: the default run (`pytest`, the README's command) deselects them
 (`-m 'not citus'` in pyproject.toml) and starts no cluster; `.ci/citus` runs them with `-m citus`.
@@ -44,7 +44,7 @@ def citus_settings(citus_cluster: CitusCluster) -> Settings:
 @pytest.fixture(scope="session")
 def citus_product(citus_settings: Settings) -> api.RunOutcome:
     """The whole chain applied to the coordinator by `dbrun up` (its post-checks are the tests' business),
-    then the seeds that apply on Citus."""
+    then every seed."""
     outcome = api.up(citus_settings)
     assert outcome.result is not None
     load_citus_seeds(citus_settings.database_url or "")

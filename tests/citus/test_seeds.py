@@ -1,17 +1,18 @@
 """The development seeds on the distributed cluster, loaded the way `dbrun seed` loads them there (each
-file in its own transaction): tests.helpers.citus.CITUS_SEEDS."""
+file in its own transaction): every file of seeds/."""
 
 from __future__ import annotations
 
-from tests.helpers.citus import CITUS_SEEDS, load_citus_seeds, tenant_session
+from dbrun.execute import seed_files
+from tests.helpers.citus import REPO_ROOT, load_citus_seeds, tenant_session
 from tests.helpers.runner import query
 
 ACME = "11111111-1111-4111-8111-111111111111"
 GLOBEX = "22222222-2222-4222-8222-222222222222"
 
 
-def test_every_citus_seed_applies_again(citus_url: str) -> None:
-    assert load_citus_seeds(citus_url) == [f"seeds/{name}" for name in CITUS_SEEDS]
+def test_every_seed_applies_again(citus_url: str) -> None:
+    assert load_citus_seeds(citus_url) == [f"seeds/{path.name}" for path in seed_files(REPO_ROOT)]
 
 
 def test_the_agency_seed_writes_integration_events_into_their_partitions(citus_url: str) -> None:

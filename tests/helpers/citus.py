@@ -23,7 +23,7 @@ import psycopg
 from psycopg import sql
 
 from dbrun import catalog
-from dbrun.execute import apply_seeds
+from dbrun.execute import apply_seeds, seed_files
 from dbrun.plan import seed_plan
 from tests.helpers.schema import SERVICE_LOGINS, ensure_service_logins, url_as
 
@@ -105,20 +105,13 @@ def _stop(directory: Path) -> None:
 
 # -- the product on the cluster ----------------------------------------------------------------
 
-# The development seeds that apply on Citus, loaded as `dbrun seed` loads them there (each file in its
-# own transaction, Citus's session settings). The others are known gaps (docs/scale-out.md): 40_usage
-# and 50_ventures write tables whose statement triggers read transition tables, which Citus does not
-# run on shards.
-CITUS_SEEDS = ("10_models.sql", "20_acme.sql", "30_globex.sql", "35_usage_partitions.sql",
-               "45_agency_partitions.sql", "50_agency.sql", "60_conversational.sql")
-
-
 def load_citus_seeds(url: str) -> list[str]:
-    """Apply CITUS_SEEDS the way `dbrun seed` applies seeds on Citus; returns the files applied."""
+    """Apply every development seed (seeds/*.sql, in order) the way `dbrun seed` applies them on Citus:
+    each file in its own transaction, with Citus's session settings. Returns the files applied."""
     with psycopg.connect(url, autocommit=True) as conn:
         plan = seed_plan(catalog.engine_facts(conn))
         assert plan is not None, "not a Citus coordinator"
-        applied = apply_seeds(conn, REPO_ROOT, [REPO_ROOT / "seeds" / name for name in CITUS_SEEDS], plan)
+        applied = apply_seeds(conn, REPO_ROOT, seed_files(REPO_ROOT), plan)
     return applied.files
 
 

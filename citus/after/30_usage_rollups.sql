@@ -106,13 +106,15 @@ CREATE POLICY rollup_bucket_marks_all_cross_tenant ON usage.rollup_bucket_marks 
 -- Why: the shard of a distributed table that holds a tenant's rows on this node, and the one shard of a
 -- reference table: the row trigger reads and writes these local tables directly (a query naming the
 -- distributed table from a shard would be a second distributed execution inside the first).
+-- No SET clause (every name is qualified): the planner inlines it into the trigger's expressions.
 CREATE OR REPLACE FUNCTION app.local_shard(p_table regclass, p_organization_id uuid) RETURNS text
 LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
 AS $fn$
-    SELECT shard_name(p_table, CASE WHEN p_organization_id IS NULL
-                                    THEN (SELECT s.shardid FROM pg_catalog.pg_dist_shard AS s WHERE s.logicalrelid = p_table)
-                                    ELSE get_shard_id_for_distribution_column(p_table, p_organization_id) END)
+    SELECT pg_catalog.shard_name(p_table, CASE WHEN p_organization_id IS NULL
+                                               THEN (SELECT s.shardid FROM pg_catalog.pg_dist_shard AS s
+                                                     WHERE s.logicalrelid = p_table)
+                                               ELSE pg_catalog.get_shard_id_for_distribution_column(p_table, p_organization_id)
+                                          END)
 $fn$;
 COMMENT ON FUNCTION app.local_shard(regclass, uuid) IS
     'Citus only: the shard (schema-qualified name) of p_table holding p_organization_id''s rows, or the shard of a '

@@ -16,11 +16,13 @@ ACME_OWNER = "aaaaaaaa-0000-4000-8000-000000000001"
 
 
 def _seeded_tenant_tables(url: str) -> list[str]:
-    """Distributed tables holding rows of both seeded tenants (but partitions)."""
+    """Distributed tables app_rw may read holding rows of both seeded tenants (but partitions). The work
+    queues (usage.rollup_bucket_marks, venture.feedback_trend_marks) grant it nothing."""
     # Not the partitions: the app roles read a partitioned table through its parent only.
     tables = [r[0] for r in query(url, "SELECT p.logicalrelid::regclass::text FROM pg_dist_partition AS p "
                                        "JOIN pg_class AS c ON c.oid = p.logicalrelid "
-                                       "WHERE p.partmethod = 'h' AND NOT c.relispartition ORDER BY 1")]
+                                       "WHERE p.partmethod = 'h' AND NOT c.relispartition "
+                                       "AND has_table_privilege('app_rw', p.logicalrelid, 'SELECT') ORDER BY 1")]
     both = []
     for table in tables:
         orgs = query(url, f"SELECT count(DISTINCT organization_id) FROM {table} "

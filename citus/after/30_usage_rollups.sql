@@ -18,8 +18,9 @@
 --   DELETE joining colocated tables on organization_id, which Citus pushes down to the shards. It
 --   writes the same rollup rows (hourly, daily, monthly, trailing-year totals) as the plain form.
 --   Refreshers run one at a time (a tried transaction advisory lock: a second one returns at once,
---   having claimed nothing).
--- docs/scale-out.md ("Usage events and rollups on Citus") has the differences and the figures.
+--   having claimed nothing). usage.mark_rollups_dirty() writes usage.rollup_bucket_marks likewise.
+-- docs/scale-out.md ("Usage events, rollups and feedback trends on Citus") has the differences and
+-- the figures.
 
 -- Why: triggers on distributed tables (created, disabled) need Citus's opt-in; the triggers run on
 -- the shards, whose functions only read and write shards of their own node.

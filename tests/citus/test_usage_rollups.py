@@ -193,3 +193,14 @@ def test_a_bucket_queued_in_the_reference_table_is_recomputed(refreshed: str) ->
     assert _refresh(refreshed)[0] == 2
     assert query(refreshed, "SELECT count(*) FROM usage.rollup_marks") == [(0,)]
     assert _mismatches(refreshed) == {}
+
+
+def test_a_second_refresher_returns_at_once_without_claiming(refreshed: str) -> None:
+    query(refreshed, "SELECT usage.mark_rollups_dirty(%s, %s)", datetime(2026, 11, 10, tzinfo=UTC),
+          datetime(2026, 11, 11, tzinfo=UTC))
+    with psycopg.connect(refreshed) as first:
+        assert first.execute("SELECT buckets FROM usage.refresh_rollups(1)").fetchone() == (1,)
+        assert _refresh(refreshed) == (0, 0, 0)  # the first one holds the refresh until it commits
+        first.commit()
+    assert _refresh(refreshed)[0] > 0
+    assert _mismatches(refreshed) == {}

@@ -5,6 +5,7 @@ equal the sums over the raw events row for row."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -203,4 +204,32 @@ def test_a_second_refresher_returns_at_once_without_claiming(refreshed: str) -> 
         assert _refresh(refreshed) == (0, 0, 0)  # the first one holds the refresh until it commits
         first.commit()
     assert _refresh(refreshed)[0] > 0
+    assert _mismatches(refreshed) == {}
+
+
+def test_random_writes_corrections_deletes_and_bounded_refreshes_reconcile(refreshed: str) -> None:
+    rng = random.Random(20)
+    written: list[str] = []
+    for step in range(5):
+        hours = [HOUR + timedelta(hours=rng.randrange(-48, 48)) for _ in range(3)] + [datetime(2026, 10, 27, 4, tzinfo=UTC)]
+        rows = []
+        for i in range(rng.randrange(5, 25)):
+            org, key = (ORG_A, KEY_A) if rng.random() < 0.6 else (ORG_B, KEY_B)
+            tokens_in, tokens_out = rng.randrange(1, 900), rng.randrange(0, 300)
+            rows.append((org, f"{PREFIX}random-{step}-{i}", rng.choice(hours) + timedelta(seconds=rng.randrange(3600)),
+                         MODEL, key, rng.choice(["success", "timeout"]), tokens_in, tokens_out, rng.randrange(1, 500),
+                         cost_of(tokens_in, tokens_out)))
+        with service_session(refreshed, "app_ingest") as conn:
+            conn.execute(INGEST, [list(column) for column in zip(*rows, strict=True)])
+            conn.commit()
+        written += [row[1] for row in rows if row[0] == ORG_A]
+        with tenant_session(refreshed, "app_rw", ORG_A) as conn:
+            conn.execute("UPDATE usage.events SET status = 'server_error', latency_ms = latency_ms + 7 "
+                         "WHERE organization_id = %s AND request_id = ANY(%s)", (ORG_A, rng.sample(written, 3)))
+            conn.commit()
+        with psycopg.connect(refreshed, autocommit=True) as conn:
+            conn.execute("DELETE FROM usage.events WHERE request_id = ANY(%s)", (rng.sample(written, 2),))
+        query(refreshed, "SELECT buckets FROM usage.refresh_rollups(%s)", rng.choice([None, 1, 3]))
+    while _refresh(refreshed)[0]:
+        pass
     assert _mismatches(refreshed) == {}

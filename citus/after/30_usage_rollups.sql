@@ -451,3 +451,52 @@ $fn$;
 COMMENT ON FUNCTION usage.mark_rollups_dirty(timestamptz, timestamptz) IS
     'Citus form: marks for recomputation (usage.rollup_bucket_marks) every (organization, UTC hour) bucket with events '
     'or rollups in [p_from, p_to); returns the number of buckets marked. For maintenance.';
+
+
+-- Why: retention as on plain PostgreSQL, with the owner's opt-out sent to every node. With
+-- set_config() (the plain form) only the coordinator sees it: the delete of usage.rollup_marks, a
+-- reference table, then removes the coordinator's copy of the rows and none of the workers' copies
+-- (their policy sees no opt-out), and the copies diverge.
+CREATE OR REPLACE FUNCTION usage.drop_expired_event_partitions(p_now timestamptz DEFAULT now())
+RETURNS TABLE (partition_name text, range_start timestamptz, range_end timestamptz, estimated_rows bigint,
+               total_bytes bigint)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    v_scope text := coalesce(pg_catalog.current_setting('app.all_tenants', true), '');
+    v_org_setting text := coalesce(pg_catalog.current_setting('app.org_id', true), '');
+    v_retain interval;
+    v_part record;
+BEGIN
+    SELECT r.retain_for INTO v_retain FROM governance.retention_policies AS r
+    WHERE r.schema_name = 'usage' AND r.table_name = 'events' AND r.action = 'delete';
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no delete retention policy for usage.events in governance.retention_policies'
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    PERFORM FROM app.set_local_owner_scope('on', '00000000-0000-0000-0000-000000000000');
+    FOR v_part IN SELECT p.partition_name AS part, p.range_start AS lo, p.range_end AS hi
+                  FROM usage.partitions_of('usage.events') AS p
+                  WHERE p.range_end <= p_now - v_retain
+                  ORDER BY p.range_start LOOP
+        partition_name := v_part.part::text;
+        range_start := v_part.lo;
+        range_end := v_part.hi;
+        SELECT greatest(c.reltuples, 0)::bigint, pg_catalog.pg_total_relation_size(c.oid)
+        INTO estimated_rows, total_bytes
+        FROM pg_catalog.pg_class AS c WHERE c.oid = v_part.part;
+        EXECUTE format('ALTER TABLE usage.events DETACH PARTITION %s', v_part.part);
+        EXECUTE format('DROP TABLE %s', v_part.part);
+        DELETE FROM governance.column_classifications AS k
+        WHERE k.schema_name = 'usage' AND k.table_name = pg_catalog.split_part(partition_name, '.', 2);
+        DELETE FROM usage.rollup_marks AS m WHERE m.hour_start >= v_part.lo AND m.hour_start < v_part.hi;
+        RETURN NEXT;
+    END LOOP;
+    PERFORM FROM app.set_local_owner_scope(v_scope, v_org_setting);
+END
+$fn$;
+COMMENT ON FUNCTION usage.drop_expired_event_partitions(timestamptz) IS
+    'Citus form: detaches and drops the partitions of usage.events that ended more than the retention policy''s '
+    'retain_for before p_now, with the marks of their hours (every copy of usage.rollup_marks); returns each one '
+    'removed (name, range, estimated rows, bytes). Schedule it daily.';

@@ -192,7 +192,7 @@ def test_a_bucket_queued_in_the_reference_table_is_recomputed(refreshed: str) ->
         conn.execute("INSERT INTO usage.rollup_marks (hour_start, organization_ids) VALUES (%s, ARRAY[%s, %s]::uuid[])",
                      (datetime(2026, 11, 3, 5, tzinfo=UTC), ORG_A, ORG_B))
     assert _refresh(refreshed)[0] == 2
-    assert query(refreshed, "SELECT count(*) FROM usage.rollup_marks") == [(0,)]
+    assert _marks_on_every_copy(refreshed, datetime(2026, 11, 3, 5, tzinfo=UTC)) == [0, 0, 0]
     assert _mismatches(refreshed) == {}
 
 
@@ -233,3 +233,23 @@ def test_random_writes_corrections_deletes_and_bounded_refreshes_reconcile(refre
     while _refresh(refreshed)[0]:
         pass
     assert _mismatches(refreshed) == {}
+
+
+def _marks_on_every_copy(url: str, hour: datetime) -> list[int]:
+    """The marks of `hour` in each copy (placement) of usage.rollup_marks, a reference table."""
+    command = f"SELECT count(*) FROM %s WHERE hour_start = '{hour.isoformat()}'"  # %s: the placement's shard
+    rows = query(url, "SELECT result FROM run_command_on_placements('usage.rollup_marks', %s) ORDER BY nodeport",
+                 command)
+    return [int(result) for (result,) in rows]
+
+
+def test_retention_removes_the_marks_of_dropped_hours_from_every_copy(refreshed: str) -> None:
+    old_hour = datetime(2020, 1, 3, 5, tzinfo=UTC)
+    query(refreshed, "SELECT count(*) FROM usage.create_event_partitions(0, %s)", old_hour)
+    with psycopg.connect(refreshed, autocommit=True) as conn:
+        conn.execute("INSERT INTO usage.rollup_marks (hour_start, organization_ids) VALUES (%s, ARRAY[%s]::uuid[])",
+                     (old_hour, ORG_A))
+    assert _marks_on_every_copy(refreshed, old_hour) == [1, 1, 1]
+    dropped = query(refreshed, "SELECT partition_name FROM usage.drop_expired_event_partitions()")
+    assert dropped == [("usage.events_y2020m01",)]
+    assert _marks_on_every_copy(refreshed, old_hour) == [0, 0, 0]

@@ -21,7 +21,7 @@
 -- Why: these objects are node-local: Citus must not copy the coordinator's definitions to the workers.
 SET LOCAL citus.enable_ddl_propagation = off;
 
--- Why: one node's sealing, the body of 202611291235's audit.seal_events().
+-- Why: one node's sealing, the body of audit.seal_events() as 202611301400 defines it.
 CREATE OR REPLACE FUNCTION audit.seal_node_events() RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -33,7 +33,8 @@ DECLARE
     v_event record;
     v_sealed bigint := 0;
 BEGIN
-    LOCK TABLE audit.chain_links IN SHARE ROW EXCLUSIVE MODE;
+    -- One sealer at a time on this node, without a table privilege (202611301400).
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('audit.chain_links'), 0);
     SELECT c.chain_checksum, c.sealed_horizon INTO v_previous, v_since
     FROM audit.chain_links AS c ORDER BY c.chain_seq DESC LIMIT 1;
     v_previous := coalesce(v_previous, '\x'::bytea);
@@ -255,7 +256,7 @@ END
 $fn$;
 COMMENT ON FUNCTION audit.seal_events() IS
     'Citus: seals the audit events of the coordinator and of every worker (each node its own hash chain); returns how many. '
-    'Owner only; the platform scheduler calls it often.';
+    'The owner and the migrator only; the platform scheduler calls it often as the migrator.';
 
 -- Why: `dbrun verify` (post-check audit_chain_intact) checks every node's chain through this one call.
 CREATE OR REPLACE FUNCTION audit.verify_chain()

@@ -115,9 +115,11 @@ def insertable_columns(conn: Conn, table: TenantTable) -> list[str]:
 
 # -- logging in as a service --------------------------------------------------------------------
 
-# LOGIN roles the way services connect: granted app_rw, app_ro or app_ingest, never superuser. Roles are
+# LOGIN roles the way services connect: granted app_rw, app_ro or app_ingest, never superuser; the platform
+# scheduler's maintenance jobs (audit sealing, partitions) log in granted app_migrator. Roles are
 # cluster-wide, so they are created once (idempotently) and reused by every test database.
-SERVICE_LOGINS = {"app_rw": "svc_rw_login", "app_ro": "svc_ro_login", "app_ingest": "svc_ingest_login"}
+SERVICE_LOGINS = {"app_rw": "svc_rw_login", "app_ro": "svc_ro_login", "app_ingest": "svc_ingest_login",
+                  "app_migrator": "svc_migrator_login"}
 
 
 def url_as(url: str, login: str) -> str:
@@ -137,7 +139,7 @@ def ensure_service_logins(url: str) -> None:
 
 @contextmanager
 def service_session(url: str, group: str, org: str | None = None, user: str | None = None) -> Iterator[Conn]:
-    """A connection logged in as the service login of `group` (app_rw, app_ro or app_ingest), in a transaction
+    """A connection logged in as the service login of `group` (app_rw, app_ro, app_ingest, app_migrator), in a transaction
     with the given tenant context; rolled back when the block ends (committed work stays visible)."""
     ensure_service_logins(url)
     with psycopg.connect(url_as(url, SERVICE_LOGINS[group])) as conn:

@@ -117,7 +117,8 @@ def main_options(
     lock_wait: Annotated[float | None, typer.Option("--lock-wait", help="seconds to wait for another runner's lock")] = None,
     lock_timeout: Annotated[str | None, typer.Option("--lock-timeout", help="per migration, e.g. 5s")] = None,
     statement_timeout: Annotated[str | None, typer.Option("--statement-timeout", help="per migration, e.g. 15min")] = None,
-    lock_retries: Annotated[int | None, typer.Option("--lock-retries", help="retries after a lock timeout")] = None,
+    lock_retries: Annotated[int | None, typer.Option(
+        "--lock-retries", help="retries after a lock timeout or a deadlock")] = None,
     concurrent_wait: Annotated[str | None, typer.Option(
         "--concurrent-wait", help="how long CREATE INDEX CONCURRENTLY and friends may wait for older "
         "transactions (instead of --lock-timeout), e.g. 30min")] = None,

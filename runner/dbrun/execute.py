@@ -43,6 +43,7 @@ from dbrun.source import (
 
 Conn = psycopg.Connection[Any]
 LOCK_NOT_AVAILABLE = "55P03"
+DEADLOCK_DETECTED = "40P01"
 _WRITE_COMMANDS = {"INSERT", "UPDATE", "DELETE", "MERGE", "COPY"}
 
 
@@ -353,14 +354,20 @@ class Executor:
                                               for part in one_alter_per_subcommand(statement)])
         return run_script(self.conn, text)
 
-    def _with_lock_retries(self, what: str, step: Step | None, attempt_fn: Callable[[], Any]) -> Any:
-        """Run `attempt_fn`; on lock_timeout (55P03) retry with exponential backoff, a bounded number of times."""
+    def _with_lock_retries(self, what: str, step: Step | None, attempt_fn: Callable[[], Any],
+                           deadlocks: bool = True) -> Any:
+        """Run `attempt_fn`; on lock_timeout (55P03), or with `deadlocks` a deadlock (40P01), retry with
+        exponential backoff, a bounded number of times. A deadlock is retried only where `attempt_fn` is
+        one whole transaction: PostgreSQL rolled it all back, so running it again is running it once
+        (the other session, autovacuum's ANALYZE for one, went on and is likely done by then). Not for a
+        non-transactional statement: a CONCURRENTLY build cut short leaves an INVALID index behind."""
+        retryable = {LOCK_NOT_AVAILABLE, DEADLOCK_DETECTED} if deadlocks else {LOCK_NOT_AVAILABLE}
         attempt = 0
         while True:
             try:
                 return attempt_fn()
             except ScriptError as exc:
-                if exc.error.sqlstate != LOCK_NOT_AVAILABLE or attempt >= self.settings.lock_retries:
+                if exc.error.sqlstate not in retryable or attempt >= self.settings.lock_retries:
                     raise
                 attempt += 1
                 delay_ms = self.settings.lock_retry_backoff_ms * 2 ** (attempt - 1)
@@ -368,8 +375,7 @@ class Executor:
                     event="retry", status="waiting", run_id=self.run_id,
                     version=step.migration.version if step else None, name=step.migration.name if step else what,
                     direction=step.direction if step else None,
-                    message=f"lock not available ({exc.error.diag.message_primary}); retry {attempt} of "
-                            f"{self.settings.lock_retries} in {delay_ms} ms"))
+                    message=f"{_retry_reason(exc)}; retry {attempt} of {self.settings.lock_retries} in {delay_ms} ms"))
                 time.sleep(delay_ms / 1000)
 
     # -- transactional ---------------------------------------------------------------------
@@ -483,6 +489,9 @@ class Executor:
         else:
             error = statement_error(script.file.rel, statement.text, exc, [Statement(0, statement.text, 1)],
                                     offset_line=statement.line - 1)
+        if error.sqlstate == DEADLOCK_DETECTED and statement is None:
+            hint = hint or (f"gave up after {self.settings.lock_retries} retries: a deadlock with another session "
+                            "each time (the server log names it); run at a quieter time")
         if error.sqlstate == LOCK_NOT_AVAILABLE:
             failed = statement or _statement_of(script.file.text, exc.index)
             blockers = self._blockers(failed.text if failed else "")
@@ -627,7 +636,7 @@ class Executor:
                    started_at: datetime, start: float, invalid_before: set[str]) -> None:
         try:
             partial = self._with_lock_retries(step.migration.name, step,
-                                              lambda: self._run_statement(step.script, statement))
+                                              lambda: self._run_statement(step.script, statement), deadlocks=False)
         except ScriptError as exc:
             new_invalid = self._new_invalid_indexes(invalid_before)
             hint = (f"statements 1..{statement.index} are done and recorded. Fix the file and run `dbrun up` again "
@@ -743,6 +752,8 @@ class Executor:
             self._with_lock_retries("repeatables", None, attempt)
         except _RepeatableFailed as failed:
             raise failed.error from None
+        except _RepeatableBlocked as blocked:
+            raise blocked.failure from None
         for result in results:
             self.listener(Event(event="repeatable", status="ok", run_id=self.run_id, name=result.name,
                                 duration_ms=result.duration_ms,
@@ -769,6 +780,8 @@ class Executor:
                 result = self._with_lock_retries(repeatable.key, None, attempt)
             except _RepeatableFailed as failed:
                 raise failed.error from None
+            except _RepeatableBlocked as blocked:
+                raise blocked.failure from None
             self.listener(Event(event="repeatable", status="ok", run_id=self.run_id, name=result.name,
                                 duration_ms=result.duration_ms, statements=result.statements, rows=result.rows,
                                 checksum=result.checksum))
@@ -780,9 +793,13 @@ class Executor:
         try:
             outcome = self._run_file(repeatable.file.text)
         except ScriptError as exc:
-            if exc.error.sqlstate == LOCK_NOT_AVAILABLE:
-                raise
             error = statement_error(repeatable.file.rel, repeatable.file.text, exc)
+            if exc.error.sqlstate in (LOCK_NOT_AVAILABLE, DEADLOCK_DETECTED):
+                hint = (f"gave up after {self.settings.lock_retries} retries: "
+                        + ("another session holds a lock this file needs" if exc.error.sqlstate == LOCK_NOT_AVAILABLE
+                           else "a deadlock with another session each time")
+                        + "; find it in pg_locks/pg_stat_activity, or run at a quieter time")
+                raise _RepeatableBlocked(exc, MigrationFailed(f"repeatable {repeatable.key} failed", error, hint)) from exc
             raise _RepeatableFailed(MigrationFailed(f"repeatable {repeatable.key} failed", error)) from exc
         history.as_runner(self.conn)
         history.record_repeatable(self.conn, repeatable.key, repeatable.file.checksum, self.run_id)
@@ -793,6 +810,12 @@ class Executor:
         return MigrationResult(version="", name=repeatable.key, direction="up", status="repeatable",
                                duration_ms=_ms_since(start), statements=outcome.statements, rows=outcome.rows,
                                relations=[], checksum=repeatable.file.checksum)
+
+
+def _retry_reason(exc: ScriptError) -> str:
+    if exc.error.sqlstate == DEADLOCK_DETECTED:
+        return "deadlock with another session (PostgreSQL rolled this transaction back)"
+    return f"lock not available ({exc.error.diag.message_primary})"
 
 
 def _from_first_sql_line(statement: Statement) -> Statement:
@@ -859,6 +882,15 @@ class _RepeatableFailed(Exception):
     def __init__(self, error: MigrationFailed) -> None:
         super().__init__(error.message)
         self.error = error
+
+
+class _RepeatableBlocked(ScriptError):
+    """A repeatable stopped by a lock timeout or a deadlock: its transaction is retried whole
+    (`_with_lock_retries`); `error` is what is reported when the retries run out."""
+
+    def __init__(self, exc: ScriptError, error: MigrationFailed) -> None:
+        super().__init__(exc.error, exc.index, exc.completed)
+        self.failure = error
 
 
 # ---------------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ def newest_event(node: str, table: str) -> tuple[Any, ...]:
 
 
 def seal(url: str) -> None:
-    query(url, "SELECT audit.seal_events()")  # as the migrator, as the plain PostgreSQL tests seal
+    query(url, "SELECT audit.seal_events()")  # as a superuser; the scheduler's login is tested below
 
 
 def failed_checks(settings: Settings) -> dict[str, list[tuple[Any, ...]]]:
@@ -91,6 +91,18 @@ def test_verify_passes_after_sealing_every_node(citus_url: str, citus_cluster: C
     assert query(node, """SELECT count(*) FROM audit.events AS e
                           WHERE NOT EXISTS (SELECT FROM audit.chain_links AS c WHERE c.event_id = e.event_id)""") == [(0,)]
     assert "audit_chain_intact" not in failed_checks(citus_settings)
+
+
+def test_a_login_granted_app_migrator_seals_every_node(citus_url: str, citus_cluster: CitusCluster) -> None:
+    with renamed_owner(citus_url, "Sealed By The Scheduler"):
+        pass
+    with tenant_session(citus_url, "app_migrator", None) as conn:  # the platform scheduler's login
+        sealed = conn.execute("SELECT audit.seal_events()").fetchone()
+        conn.commit()
+    node = shard_node(citus_url, citus_cluster, "core.users", ACME)
+    assert sealed is not None and sealed[0] > 0
+    assert query(node, """SELECT count(*) FROM audit.events AS e
+                          WHERE NOT EXISTS (SELECT FROM audit.chain_links AS c WHERE c.event_id = e.event_id)""") == [(0,)]
 
 
 def test_an_event_rewritten_on_a_worker_fails_verify(citus_url: str, citus_cluster: CitusCluster,

@@ -89,7 +89,7 @@ def _up_locked(settings: Settings, repository: source.Repository, target: Target
     from dbrun.execute import Executor  # applying pays for importing it; status and the read-only commands do not
 
     history.ensure_bookkeeping(conn)
-    engine = catalog.engine_facts(conn)
+    engine = catalog.engine(conn).facts()
     if engine.citus:
         repository = load(settings, engine=engine)  # templates rendered for Citus
     plan = plan_up(repository, history.read_state(conn), to, engine)
@@ -122,7 +122,7 @@ def down(settings: Settings, *, to: str | None = None, steps: int | None = None,
         with history.advisory_lock(conn, settings.lock_wait_s):
             state = history.read_state(conn)
             plan = plan_down(repository, state, to=to, steps=steps, everything=everything,
-                             engine=catalog.engine_facts(conn))
+                             engine=catalog.engine(conn).facts())
             refuse_broken_files(plan, repository)
             if on_plan:
                 on_plan(plan)
@@ -201,8 +201,8 @@ def status(settings: Settings) -> StatusReport:
         state = history.read_state(conn)
         holder = history.lock_holder(conn)
         security_warnings = catalog.security_warnings(conn)
-        facts = catalog.engine_facts(conn)  # which engine-only files apply here
         engine = catalog.engine(conn)  # what status and health report about the engine
+    facts = engine.facts()  # which engine-only files apply here, from the same reading
     repository = load(settings, strict=False, engine=facts)
     return StatusReport(target=target, migrations=migration_states(repository, state),
                         repeatables=repeatable_states(repository, state, facts),
@@ -299,7 +299,7 @@ def seed(settings: Settings, force: bool = False) -> SeedOutcome:
     files = execute.seed_files(settings.root)
     with _session(settings) as (target, conn):
         execute.require_development(conn, force)
-        applied = execute.apply_seeds(conn, settings.root, files, seed_plan(catalog.engine_facts(conn)))
+        applied = execute.apply_seeds(conn, settings.root, files, seed_plan(catalog.engine(conn).facts()))
     return SeedOutcome(target, applied.files, applied.statements, applied.rows)
 
 

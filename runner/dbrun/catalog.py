@@ -24,11 +24,15 @@ PRODUCT_SCHEMAS = f"n.nspname NOT IN ({', '.join(repr(s) for s in _NOT_PRODUCT)}
 
 @dataclass(frozen=True)
 class EngineFacts:
-    """What kind of server a run targets: the extensions installed in the database, and on a Citus
-    coordinator how many tables it already distributes (0 on a fresh one)."""
+    """What the plan needs to know about the target (derived from `Engine`, see `engine`): the
+    extensions installed in the database, and on a Citus coordinator how many tables Citus manages
+    (distributed and reference; 0 on a fresh one, None when this role may not read its metadata)."""
 
     extensions: frozenset[str] = frozenset()
-    distributed_tables: int = 0
+    distributed_tables: int | None = 0
+    # Hash-distributed tables (partitions included), schema-qualified as format('%I.%I') spells them,
+    # and their distribution column: what a `down` on Citus checks its files against.
+    distribution_columns: tuple[tuple[str, str], ...] = ()
 
     @property
     def citus(self) -> bool:
@@ -36,16 +40,6 @@ class EngineFacts:
 
 
 PLAIN_POSTGRESQL = EngineFacts()
-
-
-def engine_facts(conn: Conn) -> EngineFacts:
-    extensions = frozenset(r[0] for r in conn.execute("SELECT extname FROM pg_extension").fetchall())
-    distributed = 0
-    if "citus" in extensions:
-        # Distributed and reference tables (not Citus-managed local tables, partitioning type 'n'
-        # with no shard key, which Citus creates on its own for foreign keys to reference tables).
-        distributed = _scalar(conn, "SELECT count(*) FROM pg_dist_partition WHERE partmethod <> 'n' OR repmodel = 't'")
-    return EngineFacts(extensions, int(distributed))
 
 
 def invalid_indexes(conn: Conn) -> list[str]:
@@ -123,6 +117,7 @@ class Citus:
     distributed_tables: int  # hash-distributed and single-shard tables, partitions not counted
     reference_tables: int
     metadata_error: str | None = None  # the role may not read Citus's metadata: what the server said
+    distribution_columns: tuple[tuple[str, str], ...] = ()  # (table, column) of every hash-distributed table
 
     @property
     def active_workers(self) -> tuple[Node, ...]:
@@ -131,10 +126,22 @@ class Citus:
 
 @dataclass(frozen=True)
 class Engine:
-    """What the target runs: the PostgreSQL version and, when installed, Citus and its cluster."""
+    """What the target runs: the PostgreSQL version, the extensions of the database and, when Citus is
+    installed, Citus and its cluster. The one reading of the engine: status and health report it, and
+    the plan decides from `facts()`, so the two cannot disagree."""
 
     postgres: str  # "15.20"
     citus: Citus | None = None
+    extensions: frozenset[str] = frozenset()
+
+    def facts(self) -> EngineFacts:
+        """What the plan decides from: the extensions, and how many tables Citus manages (its distributed
+        and reference tables; unknown when its metadata could not be read)."""
+        if self.citus is None:
+            return EngineFacts(self.extensions)
+        c = self.citus
+        managed = None if c.metadata_error else c.distributed_tables + c.reference_tables
+        return EngineFacts(self.extensions, managed, c.distribution_columns)
 
     def describe(self) -> str:
         """'PostgreSQL 15.20' or 'PostgreSQL 15.20 + Citus 13.2.2, coordinator, 2 workers'."""
@@ -169,10 +176,11 @@ class Engine:
 def engine(conn: Conn) -> Engine:
     """The target's engine, read from the catalog only (no connection to the workers is opened)."""
     row = conn.execute("""SELECT split_part(current_setting('server_version'), ' ', 1),
-                                 EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')""").fetchone()
+                                 ARRAY(SELECT extname::text FROM pg_extension ORDER BY 1)""").fetchone()
     assert row is not None
-    postgres, has_citus = row
-    return Engine(postgres, _citus(conn) if has_citus else None)
+    postgres, names = row
+    extensions = frozenset(names)
+    return Engine(postgres, _citus(conn) if "citus" in extensions else None, extensions)
 
 
 _CITUS_SQL = """
@@ -187,17 +195,26 @@ _WORKERS_SQL = """SELECT nodename, nodeport, isactive FROM pg_dist_node
                   WHERE groupid <> 0 AND noderole = 'primary' ORDER BY nodename, nodeport"""
 
 
+_DISTRIBUTION_SQL = """SELECT format('%I.%I', n.nspname, c.relname),
+                            pg_catalog.column_to_column_name(p.logicalrelid, p.partkey)
+                     FROM pg_dist_partition p JOIN pg_class c ON c.oid = p.logicalrelid
+                     JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE p.partmethod = 'h' ORDER BY 1"""
+
+
 def _citus(conn: Conn) -> Citus:
     try:
         with conn.transaction():
             row = conn.execute(_CITUS_SQL).fetchone()
             nodes = conn.execute(_WORKERS_SQL).fetchall()
+            columns = conn.execute(_DISTRIBUTION_SQL).fetchall()
     except psycopg.errors.InsufficientPrivilege as exc:
         return Citus("unknown", True, (), 0, 0, metadata_error=exc.diag.message_primary)
     assert row is not None
     version, coordinator, distributed, reference = row
     return Citus(str(version), bool(coordinator), tuple(Node(host, port, active) for host, port, active in nodes),
-                 int(distributed), int(reference))
+                 int(distributed), int(reference),
+                 distribution_columns=tuple((str(table), str(column)) for table, column in columns))
 
 
 
@@ -219,6 +236,11 @@ def citus_distributed_objects(conn: Conn) -> set[str]:
     extensions, views and tables, described as `pg_describe_object` names them."""
     rows = conn.execute("SELECT pg_describe_object(classid, objid, objsubid) FROM pg_dist_object").fetchall()
     return {str(row[0]) for row in rows if row[0] is not None}
+
+
+def role_names(conn: Conn) -> set[str]:
+    """Every role of the cluster."""
+    return {str(r[0]) for r in conn.execute("SELECT rolname FROM pg_roles").fetchall()}
 
 
 def nologin_roles(conn: Conn) -> set[str]:

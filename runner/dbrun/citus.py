@@ -332,7 +332,7 @@ def _drop(node: Any, ctx: _Context) -> CitusNote:
 
 
 def _view(node: Any, ctx: _Context) -> CitusNote:
-    local = [_range_name(rv) for rv in _range_vars(node.query) if ctx.kind(rv) is None]
+    local = [_range_name(rv) for rv in range_vars(node.query) if ctx.kind(rv) is None]
     if local:
         return _local(f"a view over local table(s) {', '.join(dict.fromkeys(local))} stays on the coordinator "
                       "(Citus warns that its dependency is not in its metadata)")
@@ -414,10 +414,57 @@ def _select(node: Any, ctx: _Context) -> CitusNote:
 
 def _dml(node: Any, ctx: _Context, what: str = "") -> CitusNote:
     what = what or type(node).__name__.removesuffix("Stmt").upper()
-    shared = [_range_name(rv) for rv in _range_vars(node) if ctx.kind(rv) is not None]
+    shared = [_range_name(rv) for rv in range_vars(node) if ctx.kind(rv) is not None]
     if shared:
         return _propagated(f"{what} runs on the shards of {', '.join(dict.fromkeys(shared))}")
     return _local(f"{what} touches no distributed or reference table: it runs on the coordinator")
+
+
+def _update(node: Any, ctx: _Context) -> CitusNote:
+    refusal = _distribution_column_update(node, ctx.lookup)
+    return _rejected(refusal) if refusal else _dml(node, ctx)
+
+
+def _distribution_column_update(node: Any, lookup: TableLookup) -> str | None:
+    """Why Citus refuses this UPDATE: it sets the distribution column of a distributed table."""
+    if node.relation is None:
+        return None
+    kind = lookup(_range_name(node.relation))
+    if kind is None or kind.kind != "distributed" or kind.column is None:
+        return None
+    if kind.column not in {target.name for target in node.targetList or ()}:
+        return None
+    return (f"the UPDATE sets {kind.column}, the distribution column of distributed table "
+            f"{_range_name(node.relation)}: Citus refuses it ('modifying the partition value of rows is not "
+            "allowed'; a row's shard is fixed by that value)")
+
+
+def distribution_column_change(sql: str, lookup: TableLookup) -> str | None:
+    """Why Citus refuses `sql` because it changes a distribution column (an UPDATE setting it, an ALTER
+    TABLE dropping it or changing its type), or None."""
+    import pglast
+
+    try:
+        parsed = pglast.parse_sql(sql)
+    except pglast.parser.ParseError:
+        return None
+    for statement in parsed:
+        node: Any = statement.stmt
+        name = type(node).__name__
+        if name == "UpdateStmt":
+            why = _distribution_column_update(node, lookup)
+            if why:
+                return why
+        if name == "AlterTableStmt" and node.relation is not None:
+            kind = lookup(_range_name(node.relation))
+            if kind is None or kind.kind != "distributed":
+                continue
+            why = next((_refused_subcommand(cmd, _range_name(node.relation), kind, _Context(lookup, Session()))
+                        for cmd in node.cmds or () if cmd.subtype.name in ("AT_AlterColumnType", "AT_DropColumn")),
+                       None)
+            if why:
+                return why
+    return None
 
 
 def _truncate(node: Any, ctx: _Context) -> CitusNote:
@@ -454,7 +501,7 @@ _HANDLERS: dict[str, Callable[[Any, _Context], CitusNote]] = {
     "DoStmt": _do,
     "SelectStmt": _select,
     "InsertStmt": _dml,
-    "UpdateStmt": _dml,
+    "UpdateStmt": _update,
     "DeleteStmt": _dml,
     "MergeStmt": _dml,
     "TruncateStmt": _truncate,
@@ -544,7 +591,7 @@ def _contains(value: Any, node_type: str) -> bool:
     return any(type(n).__name__ == node_type for n in _walk(value))
 
 
-def _range_vars(value: Any) -> list[Any]:
+def range_vars(value: Any) -> list[Any]:
     return [n for n in _walk(value) if type(n).__name__ == "RangeVar"]
 
 

@@ -119,6 +119,14 @@ def run_script(conn: Conn, text: str) -> ScriptOutcome:
     return _outcome(cursor.captured)
 
 
+def statements_as_sent(text: str) -> list[Statement]:
+    """A file's statements as a plan with `one_statement_per_query` sends them (the real run, and the
+    dry-run that simulates it): each on its own, and an ALTER TABLE with ADD CONSTRAINT among other
+    subcommands as one ALTER TABLE per subcommand where that is exactly equivalent
+    (source.one_alter_per_subcommand; the parts keep the statement's index and line)."""
+    return [part for statement in split_statements(text) for part in one_alter_per_subcommand(statement)]
+
+
 def run_statements(conn: Conn, statements: list[Statement]) -> ScriptOutcome:
     """Send each statement as its own simple-protocol query (see `Plan.one_statement_per_query`)."""
     outcome = ScriptOutcome()
@@ -350,8 +358,7 @@ class Executor:
 
     def _run_file(self, text: str) -> ScriptOutcome:
         if self.one_statement_per_query:
-            return run_statements(self.conn, [part for statement in split_statements(text)
-                                              for part in one_alter_per_subcommand(statement)])
+            return run_statements(self.conn, statements_as_sent(text))
         return run_script(self.conn, text)
 
     def _with_lock_retries(self, what: str, step: Step | None, attempt_fn: Callable[[], Any],

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from dbrun import citus
 from dbrun.catalog import PLAIN_POSTGRESQL, EngineFacts
 from dbrun.errors import Problem, ProblemsFound, UsageProblems
 from dbrun.history import HistoryState, MigrationState
@@ -268,6 +269,34 @@ def _refuse_irreversible(newest_first: list[VersionedMigration]) -> None:
             down.file.rel, hint=hint)])
 
 
+def _refuse_distribution_column_updates(newest_first: list[VersionedMigration], engine: EngineFacts) -> None:
+    """On Citus, `down` never starts a rollback that would reach a down file changing a table's
+    distribution column (an UPDATE setting it, a DROP COLUMN or type change of it: Citus refuses them,
+    so the rollback would stop there part-way, the newer migrations rolled back): it refuses
+    before anything runs, naming the file and line, and says how far back the cluster can go."""
+    columns = dict(engine.distribution_columns)
+
+    def lookup(written: str) -> citus.TableKind | None:
+        column = columns.get(written)
+        return citus.TableKind("distributed", column) if column is not None else None
+
+    for position, migration in enumerate(newest_first):
+        down = migration.down
+        if down is None:
+            continue
+        for statement in down.statements():
+            why = citus.distribution_column_change(statement.text, lookup)
+            if why is None:
+                continue
+            reachable = (f"`dbrun down --to {migration.version}` rolls back the {position} newer migration(s) only"
+                         if position else "no rollback reaches past it on Citus")
+            raise ProblemsFound(f"cannot roll back {migration.name} on Citus; nothing was rolled back", [Problem(
+                "PLAN-CITUS-DOWN", f"{migration.name}'s down cannot run on a Citus cluster: {why}",
+                down.file.rel, statement.line,
+                hint=f"{reachable}; going further back on Citus means restoring a backup taken before "
+                     f"{migration.version} (or rebuilding the cluster): docs/scale-out.md, 'Round trip'")])
+
+
 def plan_down(repository: Repository, state: HistoryState, *, to: str | None = None, steps: int | None = None,
               everything: bool = False, engine: EngineFacts = PLAIN_POSTGRESQL) -> Plan:
     chosen = [x for x in (to is not None, steps is not None, everything) if x]
@@ -293,6 +322,8 @@ def plan_down(repository: Repository, state: HistoryState, *, to: str | None = N
         versions = applied
     on_disk = repository.by_version()
     _refuse_irreversible([on_disk[v] for v in versions])
+    if engine.citus:
+        _refuse_distribution_column_updates([on_disk[v] for v in versions], engine)
     plan = Plan("down", steps=[Step(on_disk[v], "down", after_failure=state.applied[v].status is MigrationState.PARTIAL)
                                for v in versions])
     plan.clear_repeatables = bool(plan.steps)

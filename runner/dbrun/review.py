@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, suppress
 from typing import Any, Literal, NoReturn
 
@@ -34,12 +34,13 @@ from dbrun import catalog, citus, history
 from dbrun.checks import run_checks
 from dbrun.config import Settings
 from dbrun.connection import connect, redact, reset_session, resolve_target
-from dbrun.execute import LOCK_NOT_AVAILABLE, ScriptError, ScriptOutcome, statement_error
+from dbrun.execute import LOCK_NOT_AVAILABLE, ScriptError, ScriptOutcome, statement_error, statements_as_sent
 from dbrun.history import AppliedMigration, HistoryState, MigrationState
 from dbrun.locks import Estimate, conflicts, estimate, mode_sql, split_name, strength
 from dbrun.plan import Plan, Step, plan_down, plan_up, refuse_broken_files
 from dbrun.review_model import DryRun, LockSource, LockUse, MigrationReport, StatementReport, Status
 from dbrun.source import (
+    Repeatable,
     Repository,
     Script,
     SqlFile,
@@ -68,10 +69,10 @@ def dry_run_up(settings: Settings, to: str | None = None, *, offline: bool = Fal
         return _offline(repository, plan_up(repository, HistoryState(exists=False), to))
     with _connection(settings) as (conn, database):
         state = history.read_state(conn)
-        engine = catalog.engine_facts(conn)
-        repository = _for_engine(settings, repository, engine)
-        plan = plan_up(repository, state, to, engine)
-        return _Reviewer(conn, settings, repository, database, state).run(plan, post_checks=True)
+        engine = catalog.engine(conn)
+        repository = _for_engine(settings, repository, engine.facts())
+        plan = plan_up(repository, state, to, engine.facts())
+        return _Reviewer(conn, settings, repository, database, state, engine).run(plan, post_checks=True)
 
 
 def dry_run_down(settings: Settings, *, to: str | None = None, steps: int | None = None,
@@ -84,12 +85,12 @@ def dry_run_down(settings: Settings, *, to: str | None = None, steps: int | None
         return _offline(repository, plan)
     with _connection(settings) as (conn, database):
         state = history.read_state(conn)
-        engine = catalog.engine_facts(conn)
-        repository = _for_engine(settings, repository, engine, strict=False)
-        plan = plan_down(repository, state, to=to, steps=steps, everything=everything, engine=engine)
+        engine = catalog.engine(conn)
+        repository = _for_engine(settings, repository, engine.facts(), strict=False)
+        plan = plan_down(repository, state, to=to, steps=steps, everything=everything, engine=engine.facts())
         refuse_broken_files(plan, repository)  # as the real `down`: other files' problems are notes
         # The real `down` runs no post-checks; neither does its dry-run.
-        return _Reviewer(conn, settings, repository, database, state).run(plan, post_checks=False)
+        return _Reviewer(conn, settings, repository, database, state, engine).run(plan, post_checks=False)
 
 
 def _for_engine(settings: Settings, repository: Repository, engine: catalog.EngineFacts, *,
@@ -227,6 +228,7 @@ def _offline(repository: Repository, plan: Plan) -> DryRun:
 
 
 UNSAFE_NEW_ENUM_VALUE_USAGE = "55P04"
+ACTIVE_SQL_TRANSACTION = "25001"  # Citus: shards modified in this transaction by a different user
 _ADDS_ENUM_VALUE = re.compile(r"\badd\s+value\b", re.IGNORECASE)
 
 
@@ -245,8 +247,9 @@ class _Stop(Exception):
 
 class _Reviewer:
     def __init__(self, conn: Conn, settings: Settings, repository: Repository, database: str,
-                 state: HistoryState) -> None:
+                 state: HistoryState, engine: catalog.Engine) -> None:
         self.conn = conn
+        self.engine = engine
         self.history = state
         bookkeeping_exists = state.exists
         self.settings = settings
@@ -265,6 +268,13 @@ class _Reviewer:
         self.nologin: set[str] = set()  # roles that cannot log in, when the dry-run began
         self.citus_warnings: list[str] = []  # WARNINGs the server sent during the current statement
         self.session_settings: dict[str, str] = {}  # the plan's, set in every file as the real run sets them
+        self.as_sent = False  # Plan.one_statement_per_query: statements split as the real run sends them
+        # On Citus, what tells a refusal the real run avoids (it commits each file) from a real one.
+        self.roles_before_run: set[str] = set()
+        self.roles_at_file_start: set[str] = set()
+        self.role_creators: dict[str, str] = {}  # role -> the file of this run that created it
+        self.current_path: str | None = None
+        self.file_writers: set[str | None] = set()  # roles (None: the runner's) that wrote shards in this file
 
     def run(self, plan: Plan, post_checks: bool) -> DryRun:
         start = time.perf_counter()
@@ -272,14 +282,11 @@ class _Reviewer:
         review.direction = plan.direction
         review.notes.extend(plan.notes)
         self.session_settings = dict(plan.session_settings)
-        engine_files = [r.key for r in (*plan.before, *plan.after)]
-        if engine_files:
-            review.notes.append(f"the engine's own files ({', '.join(engine_files)}) run in the real `up`, each in "
-                                "its own transaction; the dry-run does not simulate them")
+        self.as_sent = plan.one_statement_per_query
         if not plan.empty and plan.direction == "up":
             # As the real `up`: pre-checks are read-only queries, each in its own transaction.
             review.pre_checks = run_checks(self.conn, self.repository.pre_checks)
-        review.engine = catalog.engine(self.conn)
+        review.engine = self.engine
         if review.engine.citus is not None:
             self._watch_citus()
         if not review.checks_failed:
@@ -319,8 +326,14 @@ class _Reviewer:
                 self._simulate_bookkeeping()
             before = catalog.catalog_snapshot(self.conn)
             self._observe_start()
-            self._steps(plan)
-            self._repeatables(plan)
+            try:
+                self._engine_files(plan.before)
+                self._steps(plan)
+                self._repeatables(plan)
+                self._engine_files(plan.after)
+            except _Unsimulatable as stop:
+                self._cannot_simulate(stop, plan)
+                raise _Stop from None
             self._clean_session()  # the snapshot and the checks as the runner, whatever the last file SET
             self.review.changes = catalog.diff_snapshots(before, catalog.catalog_snapshot(self.conn))
             if post_checks and self.review.stopped_at is None:
@@ -341,15 +354,15 @@ class _Reviewer:
         self.review.notes.append("the bookkeeping schema `dbrun` does not exist yet: the dry-run created it "
                                  "inside its rolled-back transaction, as the real `up` creates it first")
 
-    def _limits(self) -> None:
+    def _limits(self, engine_file: bool = False) -> None:
         configured = self.settings.lock_timeout_ms
         lock_ms = min(configured, DRY_RUN_LOCK_TIMEOUT_MS) if configured > 0 else DRY_RUN_LOCK_TIMEOUT_MS
         self.conn.execute(
             "SELECT set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true)",
             (f"{lock_ms}ms", f"{self.settings.statement_timeout_ms}ms"))
         # As the real run: the plan's session settings (citus.enable_ddl_propagation off while a fresh
-        # Citus coordinator builds the chain) hold in every file.
-        for name, value in self.session_settings.items():
+        # Citus coordinator builds the chain) hold in every file but the engine's own (citus/).
+        for name, value in ({} if engine_file else self.session_settings).items():
             self.conn.execute("SELECT set_config(%s, %s, true)", (name, value))
 
     def _observe_start(self) -> None:
@@ -358,6 +371,8 @@ class _Reviewer:
         self.oid_by_name = {info.name: oid for oid, info in self.relations.items()}
         self.resolver = _Resolver(self.relations, catalog.index_tables(self.conn),
                                   catalog.search_path_schemas(self.conn))
+        if self.citus_session is not None:
+            self.roles_before_run = self.roles_at_file_start = catalog.role_names(self.conn)
         # Locks the snapshot queries took (catalogs only) are the baseline, not a statement's doing.
         locks, _ = catalog.session_relation_locks(self.conn)
         self.held = locks
@@ -371,11 +386,11 @@ class _Reviewer:
                 self._batch(step, script)
                 continue
             if script.directives.transactional:
-                try:
-                    self._transactional(step, script)
-                except _Unsimulatable as stop:
-                    self._cannot_simulate(stop, plan.steps[position + 1:], plan)
-                    raise _Stop from None
+                self._transactional(step, script)
+                continue
+            in_transaction = self._on_new_tables_only(script)
+            if in_transaction is not None:
+                self._non_transactional_on_new_tables(step, script, in_transaction)
                 continue
             report = self._not_executed(step, script)
             reason = _dependents(report, plan.steps[position + 1:])
@@ -392,6 +407,50 @@ class _Reviewer:
         self._clean_session()
         self._set_statement_timeout(script)
         self._execute(report, script.file, self._split(script.file))
+
+    def _on_new_tables_only(self, script: Script) -> list[Statement] | None:
+        """A non-transactional file's statements as they can run inside the dry-run's transaction, when
+        every table it touches was created by this run (a fresh database's chain builds an index
+        CONCURRENTLY on a table an earlier migration created): no other session can see those tables, so
+        running the file here blocks no one and leaves what the real run leaves. CREATE/DROP INDEX
+        CONCURRENTLY lose the CONCURRENTLY (not allowed in a transaction block); a file with any other
+        statement, or touching a table that existed before the run, is not run (None)."""
+        if self.conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
+            return None
+        runnable = []
+        for statement in split_statements(script.file.text):
+            text = _in_transaction_form(statement.text, self._is_new_table, self._table_of_index)
+            if text is None:
+                return None
+            runnable.append(Statement(statement.index, text, statement.line, statement.offset))
+        return runnable
+
+    def _is_new_table(self, written: str) -> bool:
+        """Whether the relation `written` means did not exist before the run (resolved now, in the run's
+        transaction, against the relations that existed when it began)."""
+        with self.conn.transaction():
+            row = self.conn.execute("SELECT pg_catalog.to_regclass(%s)::oid", (written,)).fetchone()
+        return row is None or row[0] not in self.relations
+
+    def _table_of_index(self, written: str) -> str | None:
+        """The table of index `written` (schema-qualified), or None when there is no such index."""
+        with self.conn.transaction():
+            row = self.conn.execute("""SELECT format('%%I.%%I', n.nspname, c.relname)
+                                       FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+                                       JOIN pg_namespace n ON n.oid = c.relnamespace
+                                       WHERE i.indexrelid = pg_catalog.to_regclass(%s)""", (written,)).fetchone()
+        return str(row[0]) if row else None
+
+    def _non_transactional_on_new_tables(self, step: Step, script: Script, statements: list[Statement]) -> None:
+        report = _script_report("versioned", step.migration.name, step.migration.version, step.direction,
+                                script.file, False, "executed")
+        self.review.migrations.append(report)
+        self._clean_session()
+        self._set_statement_timeout(script)
+        report.note = ("non-transactional, run inside the dry-run's transaction: every table it touches was created "
+                       "by this run, which no other session can see (CONCURRENTLY dropped where a transaction "
+                       "forbids it); the real run runs it outside a transaction")
+        self._execute(report, script.file, statements)
 
     def _batch(self, step: Step, script: Script) -> None:
         """A batch file: its first batch (with the recorded :last when it resumes), planned with
@@ -415,19 +474,20 @@ class _Reviewer:
                        "each batch in its own transaction, until it affects no row"
                        + (f", pausing {spec.pause_ms} ms between batches" if spec.pause_ms else ""))
 
-    def _clean_session(self) -> None:
+    def _clean_session(self, engine_file: bool = False) -> None:
         """As the real run: each file starts from the connection's own session (role, search_path,
-        settings), then the dry-run's limits; inside the one transaction, so it too is rolled back."""
+        settings), then the dry-run's limits and, but in an engine file (citus/), the plan's settings;
+        inside the one transaction, so it too is rolled back."""
         reset_session(self.conn)
-        self._limits()
+        self._limits(engine_file)
         if self.citus_session is not None:
             # Each migration commits in the real run: roles it created exist on the workers for the next.
+            settings = {} if engine_file else self.session_settings
             propagate_set, unsafe_triggers = self.citus_defaults
             self.citus_session = citus.Session(
-                propagate_set_commands=self.session_settings.get("citus.propagate_set_commands", propagate_set),
-                unsafe_triggers=self.session_settings.get("citus.enable_unsafe_triggers",
-                                                          "on" if unsafe_triggers else "off") == "on",
-                ddl_propagation=self.session_settings.get("citus.enable_ddl_propagation", "on") != "off",
+                propagate_set_commands=settings.get("citus.propagate_set_commands", propagate_set),
+                unsafe_triggers=settings.get("citus.enable_unsafe_triggers", "on" if unsafe_triggers else "off") == "on",
+                ddl_propagation=settings.get("citus.enable_ddl_propagation", "on") != "off",
                 nologin=set(self.nologin))
 
     def _watch_citus(self) -> None:
@@ -459,10 +519,13 @@ class _Reviewer:
         return citus.TableKind(kind, column)  # type: ignore[arg-type]  # the query yields only the three kinds
 
     def _split(self, file: SqlFile) -> list[Statement]:
+        """The file's statements, each run on its own; on a plan that sends them one per query (Citus),
+        exactly as the real run sends them (execute.statements_as_sent: an ALTER TABLE split per
+        subcommand there is split here too)."""
         split = split_sql(file.text)
         if split.note:
             self.review.notes.append(f"{file.rel}: {split.note}")
-        return list(split.statements)
+        return statements_as_sent(file.text) if self.as_sent else list(split.statements)
 
     def _set_statement_timeout(self, script: Script) -> None:
         timeout = script.directives.statement_timeout_ms
@@ -477,6 +540,17 @@ class _Reviewer:
                                     "executed")
             self.review.migrations.append(report)
             self._clean_session()
+            self._execute(report, repeatable.file, self._split(repeatable.file))
+
+    def _engine_files(self, files: list[Repeatable]) -> None:
+        """citus/before/ and citus/after/, run as the real `up` runs them (without the plan's session
+        settings), in the one rolled-back transaction."""
+        if self.review.stopped_at is not None:
+            return
+        for repeatable in files:
+            report = _script_report("repeatable", repeatable.key, None, "up", repeatable.file, True, "executed")
+            self.review.migrations.append(report)
+            self._clean_session(engine_file=True)
             self._execute(report, repeatable.file, self._split(repeatable.file))
 
     def _not_executed(self, step: Step, script: Script) -> MigrationReport:
@@ -502,24 +576,23 @@ class _Reviewer:
             "shown with static lock estimates" + (", repeatables" if plan.repeatables else "") +
             " and post-checks were not run")
 
-    def _cannot_simulate(self, stop: _Unsimulatable, rest: list[Step], plan: Plan) -> None:
-        """One transaction cannot show what the real run (a commit per migration) will do: say so
-        plainly, show the rest with static estimates, and do not call it a failure."""
+    def _cannot_simulate(self, stop: _Unsimulatable, plan: Plan) -> None:
+        """One transaction cannot show what the real run (a commit per file) will do: say so plainly,
+        show the files after this one with static estimates, and do not call it a failure."""
         report = stop.report
         report.status = "not simulated"
         report.note = f"not simulated: {stop.reason}"
         self.review.stopped_at = report.name
-        for step in rest:
-            script: Script = step.script
-            skipped = _script_report("versioned", step.migration.name, step.migration.version, step.direction,
-                                     script.file, script.directives.transactional, "skipped")
-            skipped.statements = [self._static(s) for s in split_statements(script.file.text)]
+        for kind, name, version, file, transactional in _files_after(plan, report.path):
+            skipped = _script_report(kind, name, version, plan.direction if kind == "versioned" else "up", file,
+                                     transactional, "skipped")
+            skipped.statements = [self._static(s) for s in split_statements(file.text)]
             skipped.note = f"not simulated: the dry-run stopped at {report.name}"
             self.review.migrations.append(skipped)
         self.review.notes.append(
             f"could not simulate {report.name} and what follows: {stop.reason}. The real run commits each "
-            "migration, so this is not a failure; the steps from here are shown with static lock estimates"
-            + (", repeatables" if plan.repeatables else "") + " and post-checks were not run")
+            "file, so this is not a failure; the files from here are shown with static lock estimates"
+            + (" and Citus predictions" if self.citus_session is not None else "") + ", and post-checks were not run")
 
     # -- statements ----------------------------------------------------------------------------
 
@@ -528,6 +601,8 @@ class _Reviewer:
         # each statement's locks, time and rows can be observed; that is safe only because the whole
         # run is one transaction that is rolled back, so a half-run file is never visible.
         start = time.perf_counter()
+        if self.citus_session is not None:
+            self._citus_file_start(report)
         try:
             for statement in statements:
                 report.statements.append(self._statement(report, file, statement, start))
@@ -543,7 +618,12 @@ class _Reviewer:
         try:
             result.command, result.rows, lock_rows = self._run_observed(statement.text)
         except ScriptError as exc:
-            if self.citus_session is not None:
+            boundary = self._citus_commit_boundary(report, statement, exc.error)
+            if boundary is not None and predicted is not None:
+                # Not a refusal: what the real run does is shown as predicted, not as observed here.
+                predicted.warnings.append("not run to the end in the dry-run's one transaction (see the file's note)")
+                result.citus = predicted
+            elif self.citus_session is not None:
                 result.citus = citus.observed(predicted, error=exc.error, warnings=self._take_citus_warnings())
             result.executed = False
             result.duration_ms = (time.perf_counter() - began) * 1000
@@ -554,14 +634,58 @@ class _Reviewer:
                     f"line {statement.line} uses an enum value added by {', '.join(dict.fromkeys(earlier))} "
                     "(ALTER TYPE ... ADD VALUE); PostgreSQL forbids using a new enum value in the transaction that "
                     "added it, and the dry-run runs every migration in one transaction")) from exc
+            if boundary is not None:
+                raise _Unsimulatable(report, boundary) from exc
             self._fail(report, file, statement, exc)
         result.duration_ms = (time.perf_counter() - began) * 1000
         if self.citus_session is not None:
             result.citus = self._citus_after(predicted, distributed_before)
+            if result.citus is not None and result.citus.propagation is citus.Propagation.PROPAGATED:
+                self.file_writers.add(self.citus_session.role)
         self._observe(result, statement, lock_rows)
         if _ADDS_ENUM_VALUE.search(statement.text) and adds_enum_value(statement.text):
             self.enum_values_added.append(report.name)
         return result
+
+    def _citus_file_start(self, report: MigrationReport) -> None:
+        """A new file: the roles the files before it created (the real run has committed them by now)."""
+        roles = catalog.role_names(self.conn)
+        for role in roles - self.roles_at_file_start:
+            self.role_creators.setdefault(role, self.current_path or "an earlier file")
+        self.roles_at_file_start = roles
+        self.current_path = report.path
+        self.file_writers = set()
+
+    def _citus_commit_boundary(self, report: MigrationReport, statement: Statement, error: psycopg.Error) -> str | None:
+        """Why a statement Citus refused inside the dry-run's one transaction runs in the real run, which
+        commits each file: None when the refusal is the statement's own (the real run fails too).
+
+        Two refusals come from an earlier file of the same transaction, never from this one:
+        - a role an earlier file created is missing on the workers (Citus creates a role there when the
+          transaction creating it commits: citus/before/ commits its roles before anything uses them);
+        - shards this file touches as one role were written earlier in the transaction as another
+          ("modified in this transaction by a different user"), when this file itself wrote them as
+          no other role (each migration, policy and view file is its own transaction on Citus).
+        """
+        if self.citus_session is None:
+            return None
+        message = error.diag.message_primary or ""
+        missing = re.search(r'role "([^"]+)" does not exist', message)
+        if missing and missing.group(1) in self.roles_at_file_start - self.roles_before_run:
+            role = missing.group(1)
+            creator = self.role_creators.get(role, "an earlier file")
+            return (f"line {statement.line} of {report.path} needs role {role} on the workers, which {creator} "
+                    f"creates in this run ({error.sqlstate}: {message}); Citus creates a role on the workers when "
+                    f"the transaction creating it commits, which the real run does before {report.path} and the "
+                    "dry-run's one rolled-back transaction cannot")
+        if error.sqlstate == ACTIVE_SQL_TRANSACTION and "by a different user" in message:
+            if self.file_writers - {self.citus_session.role}:
+                return None  # this file wrote the shards as another role itself: the real run fails too
+            return (f"line {statement.line} of {report.path} touches, as role "
+                    f"{self.citus_session.role or 'of the runner'}, shards an earlier file of this dry-run wrote as "
+                    f"another role ({error.sqlstate}: {message}); the real run commits each file before the next, "
+                    "the dry-run's one rolled-back transaction cannot")
+        return None
 
     def _static(self, statement: Statement) -> StatementReport:
         """A statement not run: lock estimates, and on Citus its predicted fate."""
@@ -681,6 +805,74 @@ class _Reviewer:
                          f"{holding.state or 'unknown state'})")
         return list(dict.fromkeys(waits)) or [
             "would wait for a lock held by another session (it was released before it could be identified)"]
+
+
+_PlanFile = tuple[Literal["versioned", "repeatable"], str, str | None, SqlFile, bool]
+
+
+def _files_after(plan: Plan, path: str) -> list[_PlanFile]:
+    """The files the real run runs after `path`, in its order: citus/before/, migrations, policies and
+    views, citus/after/ (kind, name, version, file, transactional)."""
+    files: list[_PlanFile] = [("repeatable", r.key, None, r.file, True) for r in plan.before]
+    files += [("versioned", s.migration.name, s.migration.version, s.script.file, s.script.directives.transactional)
+              for s in plan.steps]
+    files += [("repeatable", r.key, None, r.file, True) for r in (*plan.repeatables, *plan.after)]
+    paths = [f[3].rel.as_posix() for f in files]
+    return files[paths.index(path) + 1:] if path in paths else []
+
+
+def _in_transaction_form(text: str, is_new_table: Callable[[str], bool],
+                         table_of_index: Callable[[str], str | None]) -> str | None:
+    """`text` as it can run in a transaction block when it touches only tables created by this run:
+    CREATE INDEX [CONCURRENTLY] and DROP INDEX [CONCURRENTLY] (without CONCURRENTLY) and ALTER TABLE on
+    such tables; None for anything else."""
+    import pglast
+    from pglast import ast
+    from pglast.stream import RawStream
+
+    try:
+        parsed = pglast.parse_sql(text)
+    except pglast.parser.ParseError:
+        return None
+    if len(parsed) != 1:
+        return None
+    node = parsed[0].stmt
+    if isinstance(node, ast.AlterTableStmt) and node.relation is not None:
+        return text if is_new_table(_range_written(node.relation)) else None
+    if isinstance(node, ast.InsertStmt | ast.UpdateStmt | ast.DeleteStmt):
+        written = [_range_written(n) for n in citus.range_vars(node)]
+        return text if all(is_new_table(name) for name in written) else None
+    if isinstance(node, ast.CommentStmt):
+        relation = _commented_relation(node)
+        return text if relation is None or is_new_table(relation) else None
+    if isinstance(node, ast.IndexStmt) and is_new_table(_range_written(node.relation)):
+        return RawStream()(ast.IndexStmt(**{**_fields(node), "concurrent": False})) if node.concurrent else text
+    if isinstance(node, ast.DropStmt) and getattr(node.removeType, "name", None) == "OBJECT_INDEX":
+        for name in node.objects or ():
+            table = table_of_index(".".join(_quote(p.sval) for p in name))
+            if table is not None and not is_new_table(table):
+                return None
+        return RawStream()(ast.DropStmt(**{**_fields(node), "concurrent": False})) if node.concurrent else text
+    return None
+
+
+def _commented_relation(node: Any) -> str | None:
+    """The relation a COMMENT ON (a table's, a column's, an index's ...) locks, or None."""
+    kind = getattr(node.objtype, "name", "")
+    names = [p.sval for p in node.object] if isinstance(node.object, tuple) else []
+    if kind == "OBJECT_COLUMN":
+        names = names[:-1]
+    elif kind not in ("OBJECT_TABLE", "OBJECT_INDEX", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_SEQUENCE"):
+        return None
+    return ".".join(_quote(p) for p in names) or None
+
+
+def _fields(node: Any) -> dict[str, Any]:
+    return {name: getattr(node, name) for name in type(node).__slots__ if name != "location"}
+
+
+def _range_written(range_var: Any) -> str:
+    return ".".join(_quote(p) for p in (range_var.schemaname, range_var.relname) if p)
 
 
 def _leading_comment_lines(text: str) -> int:

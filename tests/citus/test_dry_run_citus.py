@@ -24,8 +24,10 @@ from dbrun.cli import app
 from dbrun.config import Settings, load_settings
 from dbrun.review_model import DryRun, StatementReport
 from tests.helpers.citus import CitusCluster
-from tests.helpers.citus_database import citus_database
+from tests.helpers.citus_database import citus_database, in_database
+from tests.helpers.citus_dump import schema_dump
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = "citus_dryrun"
 FIXTURE = f"""
 CREATE SCHEMA {SCHEMA};
@@ -220,3 +222,114 @@ def test_json_dry_run_carries_the_annotation_and_counts(settings_of: Callable[[s
     assert [s["citus"]["propagation"] for s in statements] == ["propagated", "rejected"]
     assert statements[1]["citus"]["sqlstate"] == "0A000"
     assert data["citus"]["statements"] == {"propagated": 1, "coordinator only": 0, "rejected": 1}
+
+
+# -- the dry-run runs what the real run runs, as it sends it --------------------------------------
+
+
+def test_an_alter_table_citus_refuses_whole_is_split_as_the_real_run_sends_it(dry_run: Run, fixture_url: str) -> None:
+    """Citus refuses ADD CONSTRAINT among other subcommands; the real run sends one ALTER TABLE per
+    subcommand (source.one_alter_per_subcommand), and the dry-run runs exactly those parts."""
+    alter = (f"ALTER TABLE {SCHEMA}.items ADD COLUMN note text, "
+             "ADD CONSTRAINT ck_items_note_length CHECK (length(note) <= 100);\n")
+    with psycopg.connect(fixture_url) as conn, pytest.raises(psycopg.Error):
+        conn.execute(alter.encode())
+    result = dry_run(alter)
+    assert result.failure is None
+    parts = [s for m in result.migrations for s in m.statements if s.line == 2]
+    assert [s.sql.split(" ADD ")[1].split()[0] for s in parts] == ["COLUMN", "CONSTRAINT"]
+    assert [s.citus.propagation for s in parts] == [Propagation.PROPAGATED] * 2  # type: ignore[union-attr]
+
+
+def test_a_refused_part_of_a_split_alter_table_is_reported_with_its_sqlstate_and_line(dry_run: Run) -> None:
+    result = dry_run("SELECT 1;\n"
+                     f"ALTER TABLE {SCHEMA}.items ADD COLUMN code text,\n"
+                     "    ADD CONSTRAINT uq_items_code UNIQUE (code);\n")
+    column, key = (s for m in result.migrations for s in m.statements if s.line == 3)
+    assert column.citus is not None and column.citus.propagation is Propagation.PROPAGATED
+    assert key.citus is not None and key.citus.propagation is Propagation.REJECTED
+    assert (key.citus.source, key.citus.sqlstate) == ("observed", "0A000")
+    assert result.failure is not None and (result.failure.sqlstate, result.failure.line) == ("0A000", 3)
+
+
+@pytest.fixture
+def engine_repository(repository: Callable[[str], Path], fixture_url: str) -> Callable[[str, dict[str, str]], Settings]:
+    """Settings of a probe migration plus citus/ files ({'before/10_x.sql': sql, 'after/10_y.sql': sql})."""
+    def make(up: str, citus_files: dict[str, str]) -> Settings:
+        root = repository(up)
+        for name, text in citus_files.items():
+            (root / "citus" / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / "citus" / name).write_text(text, encoding="utf-8")
+        return load_settings(root, fixture_url)
+
+    return make
+
+
+def test_the_citus_before_and_after_files_run_in_the_dry_run(
+        engine_repository: Callable[[str, dict[str, str]], Settings], fixture_url: str) -> None:
+    settings = engine_repository(
+        f"CREATE TABLE {SCHEMA}.extra (organization_id uuid NOT NULL, id bigint NOT NULL, "
+        "CONSTRAINT pk_extra PRIMARY KEY (organization_id, id));\n",
+        {"before/10_settings.sql": "SELECT set_config('application_name', 'dry-run probe', true);\n",
+         "after/10_distribute.sql": f"SELECT create_distributed_table('{SCHEMA}.extra', 'organization_id', "
+                                    f"colocate_with => '{SCHEMA}.orgs');\n"})
+    result = review.dry_run_up(settings)
+    assert [(m.path, m.status) for m in result.migrations] == [
+        ("citus/before/10_settings.sql", "executed"), ("sql/up/202601010000_probe.sql", "executed"),
+        ("citus/after/10_distribute.sql", "executed")]
+    distribute = result.migrations[2].statements[0].citus
+    assert distribute is not None and f"table {SCHEMA}.extra" in distribute.distributed
+    with psycopg.connect(fixture_url) as conn:
+        assert conn.execute(f"SELECT to_regclass('{SCHEMA}.extra')").fetchone() == (None,)
+
+
+def test_a_role_an_earlier_file_creates_is_reported_not_simulated_rather_than_rejected(
+        engine_repository: Callable[[str, dict[str, str]], Settings], fixture_url: str) -> None:
+    """citus/before/ commits its roles in the real run before anything uses them; in the dry-run's one
+    transaction the workers never see them. The file that needs one is 'not simulated', with the line."""
+    role = "citus_dryrun_boundary_owner"
+    settings = engine_repository(
+        "SELECT 1;\n",
+        {"before/10_role.sql": f"CREATE ROLE {role} LOGIN;\nGRANT USAGE, CREATE ON SCHEMA {SCHEMA} TO {role};\n",
+         "after/10_owned.sql": f"SET LOCAL ROLE {role};\n"
+                               f"CREATE TABLE {SCHEMA}.owned (organization_id uuid NOT NULL);\n"
+                               f"SELECT create_distributed_table('{SCHEMA}.owned', 'organization_id', "
+                               f"colocate_with => '{SCHEMA}.orgs');\n"})
+    result = review.dry_run_up(settings)
+    owned = result.migrations[-1]
+    assert (owned.path, owned.status) == ("citus/after/10_owned.sql", "not simulated")
+    assert owned.note is not None and f"line 3 of citus/after/10_owned.sql needs role {role}" in owned.note
+    assert "citus/before/10_role.sql" in owned.note
+    assert result.failure is None and result.exit_code == 0
+    assert not [s for m in result.migrations for s in m.statements
+                if s.citus is not None and s.citus.propagation is Propagation.REJECTED]
+    with psycopg.connect(fixture_url) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_roles WHERE rolname = %s", (role,)).fetchone() == (0,)
+
+
+def test_a_dry_run_of_the_whole_chain_on_an_empty_coordinator_rejects_nothing_and_changes_nothing(
+        citus_cluster: CitusCluster, citus_product: object) -> None:
+    """The product's chain, citus/before/ to citus/after/ (the distribution included), in one rolled-back
+    transaction on a database with nothing in it. Roles are cluster-wide: the product applied to the
+    `postgres` database (citus_product) made citus/before/'s roles exist on every node, so nothing here
+    waits for a commit and the simulation runs to the end."""
+    with citus_database(citus_cluster, "citus_dryrun_chain") as url:
+        worker = in_database(citus_cluster.node_urls()[1], "citus_dryrun_chain")
+        before = [schema_dump(url), schema_dump(worker)]
+
+        result = review.dry_run_up(load_settings(REPO_ROOT, url))
+
+        after = [schema_dump(url), schema_dump(worker)]
+    assert (result.failure, result.stopped_at, result.exit_code) == (None, None, 0)
+    assert {m.status for m in result.migrations} == {"executed"}
+    ran = [m.path for m in result.migrations]
+    engine_files = [sorted(p.relative_to(REPO_ROOT).as_posix() for p in (REPO_ROOT / "citus" / phase).glob("*.sql"))
+                    for phase in ("before", "after")]
+    assert [p for p in ran if p.startswith("citus/")] == engine_files[0] + engine_files[1]
+    assert ran[-1] == "citus/after/20_distribute.sql"
+    rejected = [(m.path, s.line) for m in result.migrations for s in m.statements
+                if s.citus is not None and s.citus.propagation is Propagation.REJECTED]
+    assert rejected == []
+    distributed = {name for s in result.migrations[-1].statements if s.citus for name in s.citus.distributed}
+    assert {"table core.organizations", "table venture.ventures"} <= distributed
+    assert after == before

@@ -109,7 +109,7 @@ def load_citus_seeds(url: str) -> list[str]:
     """Apply every development seed (seeds/*.sql, in order) the way `dbrun seed` applies them on Citus:
     each file in its own transaction, with Citus's session settings. Returns the files applied."""
     with psycopg.connect(url, autocommit=True) as conn:
-        plan = seed_plan(catalog.engine_facts(conn))
+        plan = seed_plan(catalog.engine(conn).facts())
         assert plan is not None, "not a Citus coordinator"
         applied = apply_seeds(conn, REPO_ROOT, seed_files(REPO_ROOT), plan)
     return applied.files

@@ -269,6 +269,8 @@ class _Reviewer:
         self.citus_warnings: list[str] = []  # WARNINGs the server sent during the current statement
         self.session_settings: dict[str, str] = {}  # the plan's, set in every file as the real run sets them
         self.as_sent = False  # Plan.one_statement_per_query: statements split as the real run sends them
+        self.bootstrap = False  # a fresh Citus coordinator: the migrations build the chain without propagation
+        self.not_run: list[str] = []  # file:line of statements left out: they would commit outside the transaction
         # On Citus, what tells a refusal the real run avoids (it commits each file) from a real one.
         self.roles_before_run: set[str] = set()
         self.roles_at_file_start: set[str] = set()
@@ -283,6 +285,13 @@ class _Reviewer:
         review.notes.extend(plan.notes)
         self.session_settings = dict(plan.session_settings)
         self.as_sent = plan.one_statement_per_query
+        self.bootstrap = plan.session_settings.get("citus.enable_ddl_propagation") == "off"
+        if self.bootstrap and plan.after:
+            review.notes.append(
+                "on a coordinator that distributes nothing yet, the dry-run runs citus/after/ with "
+                "citus.enable_ddl_propagation off and leaves out its distributing calls: Citus would create what they "
+                "depend on (the schemas, types and functions the chain built locally) on the workers in sessions "
+                "that commit at once. The Citus column still says what the real run does with each statement")
         if not plan.empty and plan.direction == "up":
             # As the real `up`: pre-checks are read-only queries, each in its own transaction.
             review.pre_checks = run_checks(self.conn, self.repository.pre_checks)
@@ -340,6 +349,7 @@ class _Reviewer:
                 # Each check runs in a savepoint (run_check's own transaction block) inside ours.
                 self.review.post_checks = run_checks(self.conn, self.repository.post_checks,
                                                      include_builtin=True)
+                self._inconclusive_checks()
 
     def _simulate_bookkeeping(self) -> None:
         """Create the `dbrun` schema inside the rolled-back transaction, as the real `up` does first.
@@ -480,6 +490,11 @@ class _Reviewer:
         inside the one transaction, so it too is rolled back."""
         reset_session(self.conn)
         self._limits(engine_file)
+        if engine_file and self.bootstrap:
+            # Not as the real run: on a coordinator that distributes nothing yet, Citus would create what a
+            # propagated statement depends on (the schemas and types the chain built locally) on the workers
+            # in sessions that commit at once. The statements are still annotated as the real run sees them.
+            self.conn.execute("SELECT set_config('citus.enable_ddl_propagation', 'off', true)")
         if self.citus_session is not None:
             # Each migration commits in the real run: roles it created exist on the workers for the next.
             settings = {} if engine_file else self.session_settings
@@ -611,6 +626,10 @@ class _Reviewer:
 
     def _statement(self, report: MigrationReport, file: SqlFile, statement: Statement,
                    script_start: float) -> StatementReport:
+        if self.citus_session is not None:
+            outside = _commits_outside_the_transaction(statement.text, distributes_too=self.bootstrap)
+            if outside is not None:
+                return self._not_run(report, statement, outside)
         predicted, distributed_before = self._citus_before(statement)
         began = time.perf_counter()
         result = StatementReport(index=statement.index, line=statement.line, excerpt=statement.excerpt(),
@@ -645,6 +664,31 @@ class _Reviewer:
         self._observe(result, statement, lock_rows)
         if _ADDS_ENUM_VALUE.search(statement.text) and adds_enum_value(statement.text):
             self.enum_values_added.append(report.name)
+        return result
+
+    def _inconclusive_checks(self) -> None:
+        """A post-check that fails after the dry-run left statements out (they commit outside its
+        transaction) may fail only because of them: reported as a warning, with the statements named."""
+        if not self.not_run:
+            return
+        failed = [check for check in self.review.post_checks if not check.passed]
+        for check in failed:
+            check.warning = True
+        if failed:
+            self.review.notes.append(
+                f"post-check(s) {', '.join(c.name for c in failed)} failed after the dry-run left out "
+                f"{', '.join(self.not_run)} (not run: they commit outside its transaction); reported as warnings, "
+                "since the real run runs those statements first")
+
+    def _not_run(self, report: MigrationReport, statement: Statement, reason: str) -> StatementReport:
+        """A statement whose effects the rollback could not undo: shown with its prediction, not run."""
+        result = self._static(statement)
+        if result.citus is not None:
+            result.citus.warnings.append(f"not run by the dry-run: {reason}")
+        line = f"line {statement.line} not run: {reason}"
+        self.not_run.append(f"{report.path}:{statement.line}")
+        report.note = f"{report.note}; {line}" if report.note else line
+        self.review.notes.append(f"{report.path}: {line}")
         return result
 
     def _citus_file_start(self, report: MigrationReport) -> None:
@@ -805,6 +849,46 @@ class _Reviewer:
                          f"{holding.state or 'unknown state'})")
         return list(dict.fromkeys(waits)) or [
             "would wait for a lock held by another session (it was released before it could be identified)"]
+
+
+# Citus functions that run commands on the workers over connections of their own, each committed there
+# at once, whatever the calling transaction then does.
+_RUNS_ON_WORKERS = re.compile(r"\b(run_command_on_(?:workers|all_nodes|coordinator|placements|shards|colocated_placements)"
+                              r"|dblink(?:_exec)?)\s*\(", re.IGNORECASE)
+_DISTRIBUTES = re.compile(r"\b(create_distributed_table(?:_concurrently)?|create_reference_table|create_distributed_function"
+                          r"|citus_add_local_table_to_metadata)\s*\(", re.IGNORECASE)
+
+
+def _commits_outside_the_transaction(text: str, *, distributes_too: bool) -> str | None:
+    """Why running `text` would change the workers beyond the reach of the dry-run's rollback, or None.
+
+    A call of run_command_on_workers() (or its siblings, or dblink) runs there in sessions of its own,
+    committed at once. And when Citus distributes a table or function whose dependencies (schemas,
+    types, functions) are not on the workers yet and were not created with DDL propagation in this
+    transaction, it creates them there in a separate session that commits at once: that is every
+    dependency on a fresh coordinator, where the chain is built with propagation off
+    (`distributes_too`). A function body only defines the call; a DO body or a query runs it."""
+    import pglast
+
+    try:
+        parsed = pglast.parse_sql(text)
+    except pglast.parser.ParseError:
+        parsed = None
+    if parsed and len(parsed) == 1:
+        kind = type(parsed[0].stmt).__name__
+        if kind in ("CreateFunctionStmt", "CreateTrigStmt", "ViewStmt", "RuleStmt"):
+            return None
+    called = _RUNS_ON_WORKERS.search(text)
+    if called:
+        return (f"it calls {called.group(1)}(), which runs on the workers in sessions of their own, each committed "
+                "at once: the dry-run's rollback could not undo it (the real run runs it)")
+    distributes = _DISTRIBUTES.search(text) if distributes_too else None
+    if distributes:
+        return (f"{distributes.group(1)}() on a coordinator that distributes nothing yet: Citus creates what it "
+                "distributes depends on (schemas, types, functions the migrations built with DDL propagation off) "
+                "on the workers in a separate session that commits at once, which the dry-run's rollback could not "
+                "undo; on a cluster that already distributes the schema, the dry-run runs it")
+    return None
 
 
 _PlanFile = tuple[Literal["versioned", "repeatable"], str, str | None, SqlFile, bool]

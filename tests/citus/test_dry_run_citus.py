@@ -284,7 +284,8 @@ def test_the_citus_before_and_after_files_run_in_the_dry_run(
 
 
 def test_a_role_an_earlier_file_creates_is_reported_not_simulated_rather_than_rejected(
-        engine_repository: Callable[[str, dict[str, str]], Settings], fixture_url: str) -> None:
+        engine_repository: Callable[[str, dict[str, str]], Settings], fixture_url: str,
+        citus_cluster: CitusCluster) -> None:
     """citus/before/ commits its roles in the real run before anything uses them; in the dry-run's one
     transaction the workers never see them. The file that needs one is 'not simulated', with the line."""
     role = "citus_dryrun_boundary_owner"
@@ -303,16 +304,18 @@ def test_a_role_an_earlier_file_creates_is_reported_not_simulated_rather_than_re
     assert result.failure is None and result.exit_code == 0
     assert not [s for m in result.migrations for s in m.statements
                 if s.citus is not None and s.citus.propagation is Propagation.REJECTED]
-    with psycopg.connect(fixture_url) as conn:
-        assert conn.execute("SELECT count(*) FROM pg_roles WHERE rolname = %s", (role,)).fetchone() == (0,)
+    for node in (fixture_url, in_database(citus_cluster.node_urls()[1], "citus_dryrun")):
+        with psycopg.connect(node) as conn:
+            assert conn.execute("SELECT count(*) FROM pg_roles WHERE rolname = %s", (role,)).fetchone() == (0,)
 
 
 def test_a_dry_run_of_the_whole_chain_on_an_empty_coordinator_rejects_nothing_and_changes_nothing(
-        citus_cluster: CitusCluster, citus_product: object) -> None:
-    """The product's chain, citus/before/ to citus/after/ (the distribution included), in one rolled-back
-    transaction on a database with nothing in it. Roles are cluster-wide: the product applied to the
-    `postgres` database (citus_product) made citus/before/'s roles exist on every node, so nothing here
-    waits for a commit and the simulation runs to the end."""
+        citus_cluster: CitusCluster) -> None:
+    """The product's chain, citus/before/ to citus/after/, in one rolled-back transaction on a database
+    with nothing in it. What would commit outside that transaction is left out, statement by statement
+    (run_command_on_workers(); and on a coordinator that distributes nothing yet, the distributing calls,
+    for which Citus creates their dependencies on the workers in sessions that commit at once): neither
+    the coordinator's nor a worker's schema changes."""
     with citus_database(citus_cluster, "citus_dryrun_chain") as url:
         worker = in_database(citus_cluster.node_urls()[1], "citus_dryrun_chain")
         before = [schema_dump(url), schema_dump(worker)]
@@ -326,10 +329,30 @@ def test_a_dry_run_of_the_whole_chain_on_an_empty_coordinator_rejects_nothing_an
     engine_files = [sorted(p.relative_to(REPO_ROOT).as_posix() for p in (REPO_ROOT / "citus" / phase).glob("*.sql"))
                     for phase in ("before", "after")]
     assert [p for p in ran if p.startswith("citus/")] == engine_files[0] + engine_files[1]
-    assert ran[-1] == "citus/after/20_distribute.sql"
     rejected = [(m.path, s.line) for m in result.migrations for s in m.statements
                 if s.citus is not None and s.citus.propagation is Propagation.REJECTED]
     assert rejected == []
-    distributed = {name for s in result.migrations[-1].statements if s.citus for name in s.citus.distributed}
-    assert {"table core.organizations", "table venture.ventures"} <= distributed
+    left_out = {(m.path, s.line): s for m in result.migrations for s in m.statements if not s.executed}
+    assert left_out and all(path.startswith("citus/after/") for path, _ in left_out)
+    assert all(s.citus is not None and any(w.startswith("not run by the dry-run") for w in s.citus.warnings)
+               for s in left_out.values())
+    assert "citus/after/20_distribute.sql" in {path for path, _ in left_out}
     assert after == before
+
+
+def test_a_dry_run_of_a_rollback_on_the_product_reports_a_commit_boundary_not_a_rejection(
+        citus_url: str, citus_settings: Settings) -> None:
+    """`down --to 202611291641 --dry-run` on the applied product: the real run commits each down file;
+    in the one transaction a later down touches, as app_owner, shards an earlier one wrote as the
+    migrator, which Citus refuses (25001). That file is 'not simulated', with its line; nothing is
+    reported rejected and the exit code is 0."""
+    result = review.dry_run_down(citus_settings, to="202611291641")
+    assert result.failure is None and result.exit_code == 0
+    assert not [(m.path, s.line) for m in result.migrations for s in m.statements
+                if s.citus is not None and s.citus.propagation is Propagation.REJECTED]
+    statuses = [m.status for m in result.migrations]
+    stop = statuses.index("not simulated")
+    assert stop > 0 and statuses[:stop] == ["executed"] * stop and set(statuses[stop + 1:]) <= {"skipped"}
+    stopped = result.migrations[stop]
+    assert result.stopped_at == stopped.name
+    assert stopped.note is not None and "25001" in stopped.note and f"of {stopped.path} touches, as role" in stopped.note

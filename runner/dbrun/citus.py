@@ -537,6 +537,50 @@ _HANDLERS: dict[str, Callable[[Any, _Context], CitusNote]] = {
 
 
 # =============================================================================================
+# What the dry-run must not run: it would commit on the workers outside its transaction
+
+
+# Citus functions that run commands on the workers over connections of their own, each committed there
+# at once, whatever the calling transaction then does.
+_RUNS_ON_WORKERS = re.compile(r"\b(run_command_on_(?:workers|all_nodes|coordinator|placements|shards|colocated_placements)"
+                              r"|dblink(?:_exec)?)\s*\(", re.IGNORECASE)
+_DISTRIBUTES = re.compile(r"\b(create_distributed_table(?:_concurrently)?|create_reference_table|create_distributed_function"
+                          r"|citus_add_local_table_to_metadata)\s*\(", re.IGNORECASE)
+
+
+def commits_outside_the_transaction(text: str, *, distributes_too: bool) -> str | None:
+    """Why running `text` would change the workers beyond the reach of the dry-run's rollback, or None.
+
+    A call of run_command_on_workers() (or its siblings, or dblink) runs there in sessions of its own,
+    committed at once. And when Citus distributes a table or function whose dependencies (schemas,
+    types, functions) are not on the workers yet and were not created with DDL propagation in this
+    transaction, it creates them there in a separate session that commits at once: that is every
+    dependency on a fresh coordinator, where the chain is built with propagation off
+    (`distributes_too`). A function body only defines the call; a DO body or a query runs it."""
+    import pglast
+
+    try:
+        parsed = pglast.parse_sql(text)
+    except pglast.parser.ParseError:
+        parsed = None
+    if parsed and len(parsed) == 1:
+        kind = type(parsed[0].stmt).__name__
+        if kind in ("CreateFunctionStmt", "CreateTrigStmt", "ViewStmt", "RuleStmt"):
+            return None
+    called = _RUNS_ON_WORKERS.search(text)
+    if called:
+        return (f"it calls {called.group(1)}(), which runs on the workers in sessions of their own, each committed "
+                "at once: the dry-run's rollback could not undo it (the real run runs it)")
+    distributes = _DISTRIBUTES.search(text) if distributes_too else None
+    if distributes:
+        return (f"{distributes.group(1)}() on a coordinator that distributes nothing yet: Citus creates what it "
+                "distributes depends on (schemas, types, functions the migrations built with DDL propagation off) "
+                "on the workers in a separate session that commits at once, which the dry-run's rollback could not "
+                "undo; on a cluster that already distributes the schema, the dry-run runs it")
+    return None
+
+
+# =============================================================================================
 # What happened when the dry-run ran it
 
 

@@ -12,7 +12,7 @@ colocated, 32 shards). Then, as the migrator: --orgs organizations (core.organiz
 table on Citus) and --users users each (core.users, a distributed tenant table on Citus: its
 policies, CHECKs, composite keys and row audit trigger all in force). The tables are the ones the
 seeds fill on both engines; usage.events is not used: on Citus nothing can insert usage events yet
-(docs/scale-out.md, "Known gaps" 2).
+(docs/scale-out.md, "Known gaps": seeds with statement triggers).
 
 Measured, alternating the targets run by run, client-side wall time, as a LOGIN role granted app_rw,
 the tenant set per transaction (`SET LOCAL app.org_id`, which the Citus database propagates to the

@@ -195,28 +195,9 @@ ALTER FUNCTION usage.tg_events_check_and_mark() OWNER TO app_owner;
 -- Why: Citus cannot run the statement triggers with transition tables on the shards; the row trigger
 -- above does their work. Disabled rather than dropped, so a migration (or its down) that names them
 -- still applies; a transition-table trigger this file does not know stops it (its work would be lost).
-DO $triggers$
-DECLARE
-    v_trigger record;
-BEGIN
-    FOR v_trigger IN
-        SELECT t.tgname, t.tgfoid::regprocedure::text AS fn, t.tgenabled
-        FROM pg_catalog.pg_trigger AS t
-        WHERE t.tgrelid = 'usage.events'::regclass AND NOT t.tgisinternal
-          AND (t.tgoldtable IS NOT NULL OR t.tgnewtable IS NOT NULL)
-    LOOP
-        IF v_trigger.fn NOT IN ('usage.tg_events_validate()', 'usage.tg_events_mark_dirty()') THEN
-            RAISE EXCEPTION 'usage.events has a trigger with transition tables citus/after/30_usage_rollups.sql does not know: % (%)',
-                v_trigger.tgname, v_trigger.fn
-                USING ERRCODE = 'feature_not_supported',
-                      HINT = 'Citus does not run it on the shards: do its work in usage.tg_events_check_and_mark() and list it here';
-        END IF;
-        IF v_trigger.tgenabled <> 'D' THEN
-            EXECUTE pg_catalog.format('ALTER TABLE usage.events DISABLE TRIGGER %I', v_trigger.tgname);
-        END IF;
-    END LOOP;
-END
-$triggers$;
+SELECT app.disable_transition_table_triggers(
+    'usage.events', ARRAY['usage.tg_events_validate()', 'usage.tg_events_mark_dirty()']::regprocedure [],
+    'citus/after/30_usage_rollups.sql');
 DROP TRIGGER IF EXISTS trg_events_check_and_mark ON usage.events;
 CREATE TRIGGER trg_events_check_and_mark
     AFTER INSERT OR UPDATE OR DELETE ON usage.events

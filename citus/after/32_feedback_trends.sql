@@ -51,28 +51,9 @@ ALTER FUNCTION venture.tg_feedback_intelligence_mark_trends_row() OWNER TO app_o
 
 -- Why: Citus cannot run the statement triggers with transition tables on the shards; the row trigger
 -- above does their work. A transition-table trigger this file does not know stops it.
-DO $triggers$
-DECLARE
-    v_trigger record;
-BEGIN
-    FOR v_trigger IN
-        SELECT t.tgname, t.tgfoid::regprocedure::text AS fn, t.tgenabled
-        FROM pg_catalog.pg_trigger AS t
-        WHERE t.tgrelid = 'venture.feedback_intelligence'::regclass AND NOT t.tgisinternal
-          AND (t.tgoldtable IS NOT NULL OR t.tgnewtable IS NOT NULL)
-    LOOP
-        IF v_trigger.fn <> 'venture.tg_feedback_intelligence_mark_trends()' THEN
-            RAISE EXCEPTION 'venture.feedback_intelligence has a trigger with transition tables citus/after/32_feedback_trends.sql does not know: % (%)',
-                v_trigger.tgname, v_trigger.fn
-                USING ERRCODE = 'feature_not_supported',
-                      HINT = 'Citus does not run it on the shards: do its work in a row trigger and list it here';
-        END IF;
-        IF v_trigger.tgenabled <> 'D' THEN
-            EXECUTE pg_catalog.format('ALTER TABLE venture.feedback_intelligence DISABLE TRIGGER %I', v_trigger.tgname);
-        END IF;
-    END LOOP;
-END
-$triggers$;
+SELECT app.disable_transition_table_triggers(
+    'venture.feedback_intelligence', ARRAY['venture.tg_feedback_intelligence_mark_trends()']::regprocedure [],
+    'citus/after/32_feedback_trends.sql');
 DROP TRIGGER IF EXISTS trg_feedback_intelligence_mark_trends_row ON venture.feedback_intelligence;
 CREATE TRIGGER trg_feedback_intelligence_mark_trends_row
     AFTER INSERT OR UPDATE OR DELETE ON venture.feedback_intelligence

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import psycopg
+import pytest
+
 from dbrun import api
 from dbrun.config import Settings
 from dbrun.history import MigrationState
@@ -39,3 +42,26 @@ def test_a_second_up_runs_nothing(citus_url: str, citus_settings: Settings) -> N
 
 def test_every_post_check_passes_on_citus(citus_product: api.RunOutcome) -> None:
     assert sorted(c.name for c in citus_product.post_checks if not c.passed) == []
+
+
+def test_the_statement_triggers_a_row_trigger_replaces_are_disabled(citus_url: str) -> None:
+    rows = query(citus_url, """SELECT t.tgrelid::regclass::text, t.tgenabled FROM pg_trigger AS t
+                               WHERE t.tgrelid IN ('usage.events'::regclass, 'venture.feedback_intelligence'::regclass)
+                                 AND NOT t.tgisinternal AND (t.tgnewtable IS NOT NULL OR t.tgoldtable IS NOT NULL)""")
+    assert {table for table, _ in rows} == {"usage.events", "venture.feedback_intelligence"}
+    assert {state for _, state in rows} == {"D"}
+
+
+def test_an_unknown_transition_table_trigger_stops_the_citus_files(citus_url: str) -> None:
+    with psycopg.connect(citus_url) as conn:  # one transaction, rolled back: the cluster is shared
+        conn.execute("""CREATE FUNCTION pg_temp.tg_unknown() RETURNS trigger LANGUAGE plpgsql
+                        AS $$ BEGIN RETURN NULL; END $$""")
+        conn.execute("CREATE TEMPORARY TABLE local_example (id integer)")
+        conn.execute("""CREATE TRIGGER trg_unknown AFTER INSERT ON pg_temp.local_example
+                        REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.tg_unknown()""")
+        with pytest.raises(psycopg.errors.FeatureNotSupported) as caught:
+            conn.execute("""SELECT app.disable_transition_table_triggers(
+                                'pg_temp.local_example', ARRAY[]::regprocedure [], 'citus/after/99_example.sql')""")
+        assert caught.value.diag.sqlstate == "0A000"
+        assert "trg_unknown" in (caught.value.diag.message_primary or "")
+        conn.rollback()
